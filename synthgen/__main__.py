@@ -1,0 +1,3 @@
+from synthgen.cli.main import main
+
+main()

@@ -1,0 +1,100 @@
+"""The backend contract: a list of generation requests in, a list of completions out.
+
+It is batch-first on purpose. The in-process llama.cpp backend may decode many sequences at once,
+an HTTP backend may fan requests out to servers, and the fake backend answers from a script; all
+of them take the whole list so they can schedule it as they like, and return completions in the
+same order as the requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Message(BaseModel):
+    """One chat turn, in the role/content shape TRL and OpenAI use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class SamplingParams(BaseModel):
+    """Sampling settings, shared by every backend; names follow llama.cpp / OpenAI."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int = Field(256, ge=1)
+    temperature: float = Field(0.8, ge=0.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    top_k: int = Field(40, ge=0)
+    min_p: float = Field(0.05, ge=0.0, le=1.0)
+    repeat_penalty: float = Field(1.1, ge=0.0)
+    stop: list[str] = Field(default_factory=list)
+
+
+class GenerationRequest(BaseModel):
+    """One completion to produce: chat `messages` or a raw `prompt` (exactly one of them).
+
+    `json_schema`, when set, must constrain decoding (a grammar), not merely be asked for in the
+    prompt: small models almost never emit valid JSON unconstrained. `seed` is per request so the
+    output of a request never depends on what else is in the batch.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message] | None = None
+    prompt: str | None = None
+    params: SamplingParams = Field(default_factory=SamplingParams)
+    json_schema: dict[str, Any] | None = None
+    seed: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_input(self) -> GenerationRequest:
+        if (self.messages is None) == (self.prompt is None):
+            raise ValueError("a request needs exactly one of `messages` or `prompt`")
+        return self
+
+
+class Completion(BaseModel):
+    """What a backend produced for one request.
+
+    `finish_reason` is "stop" (EOS or a stop string), "length" (max_tokens reached) or "error"
+    (this request failed, e.g. its prompt exceeds the context; `error` says why). A per-request
+    error never fails the batch.
+    """
+
+    text: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: Literal["stop", "length", "error"] = "stop"
+    error: str | None = None
+
+
+class ModelInfo(BaseModel):
+    """What a backend knows about its model, for the manifest, the card and Magpie."""
+
+    name: str
+    path: str | None = None
+    sha256: str | None = None
+    size_bytes: int | None = None
+    chat_template: str | None = None
+    bos_token: str = ""
+    eos_token: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A backend is one method, `generate`, plus a description of its model."""
+
+    def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
+        """Return one completion per request, in request order."""
+        ...
+
+    def model_info(self) -> ModelInfo:
+        """Describe the model (name, file hash, chat template) for provenance and Magpie."""
+        ...

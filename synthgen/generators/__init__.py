@@ -1,0 +1,1 @@
+"""Generators: each turns attempt plans into backend requests and parses completions into rows."""

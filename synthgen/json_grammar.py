@@ -1,0 +1,98 @@
+"""JSON schema -> GBNF grammar, for grammar-constrained structured output.
+
+We write our own converter for the small schema subset synthgen uses instead of llama-cpp-python's
+`json_schema_to_gbnf`, for two measured reasons (shared/reference/llamacpp.md §3):
+- its string `char` rule admits raw control characters (a newline inside a JSON string), so about
+  1 output in 16 failed `json.loads`; ours excludes \\x00-\\x1F as llama.cpp's C++ converter does;
+- it expands `maxLength: 300` into 300 nested optional groups, a grammar of hundreds of KB; we use
+  GBNF's native bounded repetition `char{0,300}`.
+Supported: object (properties in declared order, all emitted), string (min/maxLength, enum),
+integer (minimum/maximum), number, boolean, array (items, min/maxItems), and `$ref`/`$defs`
+as pydantic emits them. Anything else raises ValueError so a schema is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_CHAR = r'[^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
+_BASE_RULES = {
+    "space": '" "?',
+    "char": _CHAR,
+    "string": '"\\"" char* "\\"" space',
+    "integer": '("-"? ([0-9] | [1-9] [0-9]{0,15})) space',
+    "number": '("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,4})? space',
+    "boolean": '("true" | "false") space',
+}
+
+
+def _literal(value: str) -> str:
+    """GBNF literal for the JSON encoding of `value` (a quoted JSON string, itself quoted)."""
+    return json.dumps(json.dumps(value))
+
+
+def schema_to_gbnf(schema: dict) -> str:
+    """Return a GBNF grammar whose language is JSON documents valid against `schema`."""
+    rules: dict[str, str] = {}
+    defs = schema.get("$defs", {})
+
+    def name_for(hint: str) -> str:
+        base = re.sub(r"[^a-zA-Z0-9-]+", "-", hint).strip("-").lower() or "r"
+        name, i = base, 1
+        while name in rules or name in _BASE_RULES:
+            i += 1
+            name = f"{base}{i}"
+        return name
+
+    def visit(node: dict, hint: str) -> str:
+        if "$ref" in node:
+            ref = node["$ref"].split("/")[-1]
+            return visit(defs[ref], ref)
+        kind = node.get("type")
+        if "enum" in node:
+            return "(" + " | ".join(_literal(v) for v in node["enum"]) + ") space"
+        if kind == "object":
+            props = node.get("properties", {})
+            parts = []
+            for i, (key, sub) in enumerate(props.items()):
+                sep = '"," space ' if i else ""
+                parts.append(f'{sep}{_literal(key)} space ":" space {visit(sub, hint + "-" + key)}')
+            name = name_for(hint)
+            rules[name] = '"{" space ' + " ".join(parts) + ' "}" space'
+            return name
+        if kind == "string":
+            lo, hi = node.get("minLength", 0), node.get("maxLength")
+            if lo == 0 and hi is None:
+                return "string"
+            name = name_for(hint)
+            rules[name] = f'"\\"" char{{{lo},{"" if hi is None else hi}}} "\\"" space'
+            return name
+        if kind == "integer":
+            lo, hi = node.get("minimum"), node.get("maximum")
+            if lo is not None and hi is not None and 0 <= lo <= hi and hi - lo <= 100:
+                values = sorted((str(v) for v in range(lo, hi + 1)), key=len, reverse=True)
+                return "(" + " | ".join(json.dumps(v) for v in values) + ") space"
+            return "integer"
+        if kind in ("number", "boolean"):
+            return kind
+        if kind == "array":
+            item = visit(node.get("items", {"type": "string"}), hint + "-item")
+            lo, hi = node.get("minItems", 0), node.get("maxItems")
+            name = name_for(hint)
+            if hi == 0:
+                rules[name] = '"[" space "]" space'
+            elif lo == 0:
+                tail = f'("," space {item}){{0,{"" if hi is None else hi - 1}}}'
+                rules[name] = f'"[" space ({item} {tail})? "]" space'
+            else:
+                tail = f'("," space {item}){{{lo - 1},{"" if hi is None else hi - 1}}}'
+                rules[name] = f'"[" space {item} {tail} "]" space'
+            return name
+        raise ValueError(f"unsupported JSON schema node for grammar: {json.dumps(node)[:120]}")
+
+    root = visit(schema, "root")
+    lines = [f"root ::= {root}"] if root != "root" else []
+    lines += [f"{k} ::= {v}" for k, v in rules.items()]
+    lines += [f"{k} ::= {v}" for k, v in _BASE_RULES.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,122 @@
+"""The run folder: a local dataset repository that is also the run's checkpoint.
+
+Layout (`--out DIR`):
+  README.md                          dataset card; YAML `configs` point at data/train-*.parquet
+  data/train-00000-of-00001.parquet  the rows, written when the run completes
+  journal.jsonl                      append-only record of every attempt (the crash-safe state)
+  manifest.json                      config, fingerprint, model file + sha256, versions, counters, timing
+
+`datasets.load_dataset(DIR, split="train")` reads it offline; `huggingface-cli upload` or
+`push_to_hub` publishes it as is. The manifest's fingerprint guards against mixing two configs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from synthgen.errors import SynthgenError
+
+JOURNAL = "journal.jsonl"
+MANIFEST = "manifest.json"
+CARD = "README.md"
+DATA_DIR = "data"
+DATA_FILE = "data/train-00000-of-00001.parquet"
+_OWNED = (JOURNAL, MANIFEST, CARD, DATA_DIR)
+
+
+def default_out(command: str, root: str | Path = "outputs") -> Path:
+    """outputs/<command>-<UTC timestamp>, the default --out."""
+    return Path(root) / f"{command}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RunFolder:
+    """Creates, checks and writes the files of one run folder."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).expanduser()
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path / JOURNAL
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.path / MANIFEST).read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise SynthgenError(f"cannot read {self.path / MANIFEST}: {exc}") from None
+
+    def prepare(self, fingerprint: str, overwrite: bool) -> bool:
+        """Make the folder ready; return True when resuming a run with the same fingerprint.
+
+        A folder made by a different config is refused unless `overwrite`; a non-empty folder
+        that synthgen did not make is always refused, so --overwrite never deletes user files.
+        """
+        if self.path.exists() and not self.path.is_dir():
+            raise SynthgenError(f"--out exists and is not a directory: {self.path}")
+        manifest = self.read_manifest() if self.path.is_dir() else None
+        if manifest is None and self.path.is_dir() and (self.path / JOURNAL).exists():
+            manifest = {"fingerprint": None}
+        if manifest is None and self.path.is_dir() and any(self.path.iterdir()):
+            raise SynthgenError(f"--out is a non-empty folder that synthgen did not create: {self.path}")
+        resuming = False
+        if manifest is not None:
+            if manifest.get("fingerprint") == fingerprint and not overwrite:
+                resuming = True
+            elif overwrite:
+                for name in _OWNED:
+                    target = self.path / name
+                    if target.is_dir():
+                        shutil.rmtree(target)
+                    elif target.exists():
+                        target.unlink()
+            else:
+                raise SynthgenError(
+                    f"{self.path} holds a run with a different configuration "
+                    f"(fingerprint {manifest.get('fingerprint')} != {fingerprint}); "
+                    "use the same options to resume, --overwrite to replace it, or another --out"
+                )
+        self.check_writable()
+        return resuming
+
+    def check_writable(self) -> None:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = self.path / ".synthgen-write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise SynthgenError(f"cannot write to --out {self.path}: {exc.strerror or exc}") from None
+
+    def write_json_atomic(self, name: str, data: dict[str, Any]) -> None:
+        """Write via a temp file and rename, so a crash never leaves half a manifest."""
+        self.write_text_atomic(name, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+    def write_text_atomic(self, name: str, text: str) -> None:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+
+    def write_parquet(self, rows: list[dict[str, Any]], features) -> Path:
+        """Write the rows as the single train shard, atomically."""
+        from datasets import Dataset, disable_progress_bars
+
+        disable_progress_bars()  # our own progress line is the only one on stderr
+        target = self.path / DATA_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        Dataset.from_list(rows, features=features).to_parquet(str(tmp))
+        os.replace(tmp, target)
+        return target
