@@ -21,6 +21,25 @@ def size_category(n: int) -> str:
     return "100K<n<1M" if n < 1_000_000 else "n>1M"
 
 
+def dataset_info_yaml(data: dict[str, Any], features) -> dict[str, Any]:
+    """The card's `dataset_info` block (features, split sizes), in the layout `datasets` writes."""
+    from datasets.info import DatasetInfo, DatasetInfosDict
+    from datasets.splits import SplitDict, SplitInfo
+    from huggingface_hub import DatasetCardData
+
+    info = DatasetInfo(
+        features=features,
+        splits=SplitDict(
+            {"train": SplitInfo(name="train", num_bytes=data["num_bytes"], num_examples=data["num_examples"])}
+        ),
+        download_size=data["download_size"],
+        dataset_size=data["num_bytes"],
+    )
+    card_data = DatasetCardData()
+    DatasetInfosDict({"default": info}).to_dataset_card_data(card_data)
+    return card_data.to_dict()["dataset_info"]
+
+
 def render_sft_card(manifest: dict[str, Any]) -> str:
     """Markdown card for an `instructions` run folder, from its manifest."""
     rows = manifest.get("rows", 0)
@@ -44,6 +63,10 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
             }
         ],
     }
+    if manifest.get("data"):
+        from synthgen.sft_row import SFT_FEATURES
+
+        meta["dataset_info"] = dataset_info_yaml(manifest["data"], SFT_FEATURES)
     status = manifest.get("status", "running")
     rejection_lines = "\n".join(f"| {k} | {v} |" for k, v in rejections.items()) or "| (none) | 0 |"
     return f"""---

@@ -60,7 +60,7 @@ def check_text(text: str, limits: GateLimits, prefix: str) -> str | None:
         return f"{prefix}_too_short"
     if len(stripped) > limits.max_chars:
         return f"{prefix}_too_long"
-    if _REFUSAL.search(stripped):
+    if _REFUSAL.search(stripped.replace("\u2019", "'")):  # typographic apostrophes too
         return f"{prefix}_refusal"
     if repetition_share(stripped) > limits.max_repeated_ngram_share or has_repeated_line(stripped):
         return f"{prefix}_repetition"

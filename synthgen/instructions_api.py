@@ -101,7 +101,7 @@ def instructions(
     )
     prompt_set = PromptSet(prompts)
     prompt_fp = prompt_set.fingerprint(PROMPT_FILES)
-    RunFolder(config.out).check_writable()  # fail on a bad --out before loading a model
+    RunFolder(config.out).check_writable(keep=False)  # fail on a bad --out before loading a model
     if backend is None:
         model_path = resolve_model_path(model)
         from synthgen.backends.llama_cpp_backend import LlamaCppBackend
@@ -138,6 +138,7 @@ def instructions(
             "derivation": "attempt seed = int(sha256(f'{run_seed}:{attempt}')[:4]) & 0x7fffffff",
         },
         "versions": library_versions(),
+        "data": None,
     }
     loop = InstructionsLoop(config, backend, prompt_set, journal, fingerprint, pre)
     loop.load(records)
@@ -176,7 +177,7 @@ def instructions(
         raise
     journal.close()
     loop.progress.close()
-    folder.write_parquet(loop.rows[: config.n], SFT_FEATURES)
+    manifest["data"] = folder.write_parquet(loop.rows[: config.n], SFT_FEATURES)
     session = write_manifest("complete")
     return RunResult(
         out=folder.path,

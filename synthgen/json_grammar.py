@@ -6,9 +6,13 @@ We write our own converter for the small schema subset synthgen uses instead of 
   1 output in 16 failed `json.loads`; ours excludes \\x00-\\x1F as llama.cpp's C++ converter does;
 - it expands `maxLength: 300` into 300 nested optional groups, a grammar of hundreds of KB; we use
   GBNF's native bounded repetition `char{0,300}`.
-Supported: object (properties in declared order, all emitted), string (min/maxLength, enum),
-integer (minimum/maximum), number, boolean, array (items, min/maxItems), and `$ref`/`$defs`
-as pydantic emits them. Anything else raises ValueError so a schema is never silently ignored.
+Supported: object (properties in declared order, all emitted), string (min/maxLength, enum,
+const), integer (minimum/maximum), number, boolean, array (items, min/maxItems), and
+non-recursive `$ref`/`$defs` as pydantic emits them. Keywords we cannot express (pattern,
+format, anyOf, ...) and recursive schemas raise ValueError, so a schema is never silently
+ignored. Integer bounds are exact for ranges of up to 1,000 values and for minimum 0 or 1;
+wider bounds are a superset in the grammar and enforced when the caller validates the parsed
+JSON with its pydantic model (a failure there counts as a parse failure and is retried).
 """
 
 from __future__ import annotations
@@ -32,6 +36,21 @@ def _literal(value: str) -> str:
     return json.dumps(json.dumps(value))
 
 
+_UNSUPPORTED = ("pattern", "format", "anyOf", "oneOf", "allOf", "not", "if", "patternProperties")
+_MAX_ENUMERATED_INTS = 1000
+
+
+def _integer_rule(lo: int | None, hi: int | None) -> str:
+    if lo is not None and hi is not None and lo <= hi and hi - lo <= _MAX_ENUMERATED_INTS:
+        values = [str(v) for v in range(lo, hi + 1)]
+        return "(" + " | ".join(json.dumps(v) for v in values) + ") space"
+    if lo is not None and lo >= 1:
+        return "([1-9] [0-9]{0,15}) space"
+    if lo is not None and lo >= 0:
+        return "([0-9] | [1-9] [0-9]{0,15}) space"
+    return "integer"
+
+
 def schema_to_gbnf(schema: dict) -> str:
     """Return a GBNF grammar whose language is JSON documents valid against `schema`."""
     rules: dict[str, str] = {}
@@ -45,11 +64,24 @@ def schema_to_gbnf(schema: dict) -> str:
             name = f"{base}{i}"
         return name
 
+    active_refs: list[str] = []
+
     def visit(node: dict, hint: str) -> str:
         if "$ref" in node:
             ref = node["$ref"].split("/")[-1]
-            return visit(defs[ref], ref)
+            if ref in active_refs:
+                raise ValueError(f"unsupported JSON schema: recursive reference to {ref}")
+            active_refs.append(ref)
+            try:
+                return visit(defs[ref], ref)
+            finally:
+                active_refs.pop()
+        bad = [k for k in _UNSUPPORTED if k in node]
+        if bad:
+            raise ValueError(f"unsupported JSON schema keyword(s) {bad} in {json.dumps(node)[:120]}")
         kind = node.get("type")
+        if "const" in node:
+            return f"{json.dumps(json.dumps(node['const']))} space"
         if "enum" in node:
             return "(" + " | ".join(_literal(v) for v in node["enum"]) + ") space"
         if kind == "object":
@@ -70,10 +102,11 @@ def schema_to_gbnf(schema: dict) -> str:
             return name
         if kind == "integer":
             lo, hi = node.get("minimum"), node.get("maximum")
-            if lo is not None and hi is not None and 0 <= lo <= hi and hi - lo <= 100:
-                values = sorted((str(v) for v in range(lo, hi + 1)), key=len, reverse=True)
-                return "(" + " | ".join(json.dumps(v) for v in values) + ") space"
-            return "integer"
+            if "exclusiveMinimum" in node:
+                lo = node["exclusiveMinimum"] + 1
+            if "exclusiveMaximum" in node:
+                hi = node["exclusiveMaximum"] - 1
+            return _integer_rule(lo, hi)
         if kind in ("number", "boolean"):
             return kind
         if kind == "array":

@@ -52,8 +52,10 @@ def pre_query(info: ModelInfo, system_prompt: str | None = None) -> PreQuery:
     if rendered.count(_SENTINEL) != 1:
         raise SynthgenError(f"chat template of {info.name} does not place the user message once")
     prefix, suffix = rendered.split(_SENTINEL)
-    if info.bos_token and prefix.startswith(info.bos_token):
-        prefix = prefix[len(info.bos_token) :]  # the backend's tokenizer adds BOS itself
+    if info.add_bos_token and info.bos_token and prefix.startswith(info.bos_token):
+        # The tokenizer adds BOS itself; a second one from the template would double it. Only
+        # then: SmolLM2's BOS text is "<|im_start|>", which its template uses for every turn.
+        prefix = prefix[len(info.bos_token) :]
     end = suffix.strip() or info.eos_token
     return PreQuery(prefix=prefix, end_of_turn=end)
 

@@ -12,6 +12,7 @@ Layout (`--out DIR`):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -89,7 +90,15 @@ class RunFolder:
         self.check_writable()
         return resuming
 
-    def check_writable(self) -> None:
+    def check_writable(self, keep: bool = True) -> None:
+        """Fail with one line unless the folder can be created and written.
+
+        With keep=False a folder created only for this check is removed again, so a run that
+        fails later (say, on a bad model) leaves nothing behind.
+        """
+        if self.path.exists() and not self.path.is_dir():
+            raise SynthgenError(f"--out exists and is not a directory: {self.path}")
+        created = not self.path.exists()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             probe = self.path / ".synthgen-write-test"
@@ -97,6 +106,8 @@ class RunFolder:
             probe.unlink()
         except OSError as exc:
             raise SynthgenError(f"cannot write to --out {self.path}: {exc.strerror or exc}") from None
+        if created and not keep:
+            self.path.rmdir()
 
     def write_json_atomic(self, name: str, data: dict[str, Any]) -> None:
         """Write via a temp file and rename, so a crash never leaves half a manifest."""
@@ -109,14 +120,27 @@ class RunFolder:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)
 
-    def write_parquet(self, rows: list[dict[str, Any]], features) -> Path:
-        """Write the rows as the single train shard, atomically."""
+    def write_parquet(self, rows: list[dict[str, Any]], features) -> dict[str, Any]:
+        """Write the rows as the single train shard, atomically; return its size facts.
+
+        The facts go into the card's `dataset_info`. Besides informing the Hub viewer, they
+        matter locally: `datasets` keys its cache for a local folder on the folder name and the
+        card's metadata, not on the data files, so without sizes that change with the content,
+        reloading a resumed or overwritten folder could return stale cached rows.
+        """
         from datasets import Dataset, disable_progress_bars
 
         disable_progress_bars()  # our own progress line is the only one on stderr
         target = self.path / DATA_FILE
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
-        Dataset.from_list(rows, features=features).to_parquet(str(tmp))
+        dataset = Dataset.from_list(rows, features=features)
+        dataset.to_parquet(str(tmp))
         os.replace(tmp, target)
-        return target
+        return {
+            "file": DATA_FILE,
+            "num_examples": len(dataset),
+            "num_bytes": dataset.data.nbytes,
+            "download_size": target.stat().st_size,
+            "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+        }

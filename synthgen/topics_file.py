@@ -11,7 +11,7 @@ def read_topics(path: str | Path) -> list[str]:
     """Topics from `path`, de-duplicated in order; a missing, empty or non-UTF-8 file is an error."""
     path = Path(path).expanduser()
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # tolerate a Notepad byte-order mark
     except FileNotFoundError:
         raise SynthgenError(f"topics file not found: {path}") from None
     except IsADirectoryError:

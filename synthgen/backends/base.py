@@ -84,6 +84,7 @@ class ModelInfo(BaseModel):
     chat_template: str | None = None
     bos_token: str = ""
     eos_token: str = ""
+    add_bos_token: bool = False
     extra: dict[str, Any] = Field(default_factory=dict)
 
 

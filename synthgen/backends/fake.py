@@ -44,9 +44,13 @@ def fill_schema(schema: dict, digest: bytes) -> object:
         props = schema.get("properties", {})
         return {key: fill_schema(sub, hashlib.sha256(digest + key.encode()).digest()) for key, sub in props.items()}
     if kind == "array":
-        return [fill_schema(schema.get("items", {"type": "string"}), digest)]
+        count = max(1, schema.get("minItems", 1))
+        items = schema.get("items", {"type": "string"})
+        return [fill_schema(items, hashlib.sha256(digest + bytes([i])).digest()) for i in range(count)]
     if kind == "integer":
-        return digest[0]
+        lo = schema.get("minimum", 0)
+        hi = schema.get("maximum", lo + 255)
+        return lo + digest[0] % (hi - lo + 1)
     if kind == "boolean":
         return bool(digest[0] & 1)
     text = pseudo_sentence(digest)

@@ -93,6 +93,7 @@ class LlamaCppBackend:
                 chat_template=meta.get("tokenizer.chat_template"),
                 bos_token=bos,
                 eos_token=eos,
+                add_bos_token=bool(self.llm._model.add_bos_token()),
                 extra={
                     "backend": "llama-cpp-python",
                     "llama_cpp_python": self._llama_cpp.__version__,

@@ -6,6 +6,7 @@ one line with exit code 2, like synthgen's own input errors, so scripts can rely
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -53,8 +54,13 @@ def error(message: str) -> None:
     typer.secho(f"synthgen: error: {message}", fg=typer.colors.RED, err=True)
 
 
+def _sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt  # same clean stop as Ctrl-C: journal closed, manifest marked
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: run the app, map every failure to one line and an exit code."""
+    signal.signal(signal.SIGTERM, _sigterm)
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="synthgen", standalone_mode=False)

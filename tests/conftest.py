@@ -1,0 +1,39 @@
+"""Shared fixtures: a fake backend factory and helpers to read run folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+# Before anything imports `datasets` (it reads these at import): keep its cache out of $HOME and
+# make sure no test can reach the Hub.
+os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="synthgen-test-hf-"))
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+
+import pytest
+
+from synthgen.backends.fake import FakeBackend
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Keep the sha256 cache out of the user's home; no SYNTHGEN_MODEL leaks in."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("SYNTHGEN_MODEL", raising=False)
+
+
+@pytest.fixture
+def fake() -> FakeBackend:
+    return FakeBackend()
+
+
+def journal_records(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()]
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())
