@@ -40,6 +40,7 @@ class InstructionsConfig(BaseModel):
     topics: list[str] = Field(default_factory=list, description="user topics (replace built-ins)")
     system_prompt: str | None = None
     batch_size: int = Field(8, ge=1, description="attempts generated per backend call")
+    convert: str = Field("auto", description="auto | q8_0 | none: run a fast-kernel Q8_0 copy")
     instruction_params: SamplingParams = Field(
         default_factory=lambda: SamplingParams(max_tokens=320, temperature=0.9, top_p=0.95)
     )

@@ -19,6 +19,7 @@ from synthgen.errors import SynthgenError
 from synthgen.generators.instructions import InstructionsLoop
 from synthgen.journal import Journal
 from synthgen.magpie import pre_query
+from synthgen.model_convert import Convert, runnable_model
 from synthgen.model_file import embedded_model_path, resolve_model_path
 from synthgen.progress import Progress
 from synthgen.prompts import PromptSet
@@ -26,6 +27,9 @@ from synthgen.run_folder import CARD, MANIFEST, RunFolder, default_out, now_iso
 from synthgen.sft_row import SFT_FEATURES
 from synthgen.topics_file import read_topics
 from synthgen.versions import library_versions, synthgen_version
+
+DEFAULT_PARALLEL = 16  # measured sweet spot on 2 cores: see benchmarks/throughput.py and the README
+BATCH_PER_SLOT = 4  # a wave of 4 x parallel attempts keeps slots busy; the tail is a small share
 
 PROMPT_FILES = ["self_instruct.txt", "self_instruct_input_rule.txt", "self_instruct_no_input_rule.txt"]
 
@@ -41,6 +45,7 @@ class RunResult(BaseModel):
     tokens: dict[str, int]
     wall_s: float
     session_s: float
+    backend_s: float = 0.0
 
     @property
     def data_file(self) -> Path:
@@ -74,7 +79,9 @@ def instructions(
     topics: str | Path | list[str] | None = None,
     prompts: str | Path | None = None,
     system_prompt: str | None = None,
-    batch_size: int = 8,
+    batch_size: int | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    convert: str = "auto",
     overwrite: bool = False,
     verbose: bool = False,
     progress: bool = True,
@@ -83,9 +90,19 @@ def instructions(
     """Generate `n` instruction-response rows for SFT into the run folder `out`.
 
     Rerunning with the same options on the same `out` resumes; `backend` replaces the llama.cpp
-    backend (tests, HTTP servers). Returns a RunResult; `result.dataset()` loads the rows.
+    backend (tests, HTTP servers). `parallel` is the number of sequences llama.cpp decodes at
+    once; `batch_size` (default 4 x parallel) how many attempts form one wave of requests;
+    `convert` ("auto", "q8_0", "none") whether a slow-kernel model runs as a cached Q8_0 copy.
+    Returns a RunResult; `result.dataset()` loads the rows.
     """
     topic_list = list(topics) if isinstance(topics, list) else (read_topics(topics) if topics else [])
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise SynthgenError(f"--parallel must be a positive integer, got {parallel!r}")
+    try:
+        convert = Convert(convert)
+    except ValueError:
+        raise SynthgenError(f"--convert must be one of {', '.join(c.value for c in Convert)}") from None
+    batch_size = batch_size or BATCH_PER_SLOT * parallel
     try:
         method = Method(method)
     except ValueError:
@@ -98,22 +115,31 @@ def instructions(
         topics=topic_list,
         system_prompt=system_prompt,
         batch_size=batch_size,
+        convert=convert.value,
     )
     prompt_set = PromptSet(prompts)
     prompt_fp = prompt_set.fingerprint(PROMPT_FILES)
     RunFolder(config.out).check_writable(keep=False)  # fail on a bad --out before loading a model
     if backend is None:
         model_path = resolve_model_path(model)
-        from synthgen.backends.llama_cpp_backend import LlamaCppBackend
+        from synthgen.backends.llama_batched import LlamaBatchedBackend
 
-        backend = LlamaCppBackend(model_path, verbose=verbose)
+        embedded = model_path == embedded_model_path()
+        run_path = runnable_model(model_path, convert, embedded)
+        backend = LlamaBatchedBackend(run_path, parallel=parallel, verbose=verbose, source_path=model_path)
     info = backend.model_info()
     model_meta = info.model_dump()
     try:
         model_meta["embedded"] = info.path is not None and Path(info.path) == embedded_model_path()
     except SynthgenError:
         model_meta["embedded"] = False
-    fingerprint = config.fingerprint({"model_sha256": info.sha256 or info.name, "prompts": prompt_fp})
+    fingerprint = config.fingerprint(
+        {
+            "model_sha256": info.sha256 or info.name,
+            "run_file_sha256": info.extra.get("run_file_sha256"),
+            "prompts": prompt_fp,
+        }
+    )
     folder = RunFolder(config.out)
     resuming = folder.prepare(fingerprint, overwrite)
     needs_magpie = config.method in (Method.magpie, Method.mix)
@@ -147,7 +173,10 @@ def instructions(
     loop.progress = Progress(config.n, done=min(rows_before, config.n), enabled=progress)
 
     def write_manifest(status: str) -> dict[str, Any]:
+        seconds = time.monotonic() - started
         session = {
+            "backend_seconds": round(loop.backend_seconds, 2),
+            "non_model_share": round(1 - loop.backend_seconds / seconds, 4) if seconds > 0 else None,
             "started": started_wall,
             "ended": now_iso(),
             "seconds": round(time.monotonic() - started, 2),
@@ -186,4 +215,5 @@ def instructions(
         tokens=dict(loop.tokens),
         wall_s=manifest["timing"]["wall_s"],
         session_s=session["seconds"],
+        backend_s=session["backend_seconds"],
     )

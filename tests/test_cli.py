@@ -135,3 +135,8 @@ def test_out_is_a_file(tmp_path):
 def test_prompts_dir_missing(tmp_path):
     missing = tmp_path / "no-prompts"
     assert_one_line_error(run("instructions", "--prompts", str(missing), "--out", str(tmp_path / "o")), str(missing))
+
+
+@pytest.mark.parametrize(("option", "value"), [("--parallel", "0"), ("--parallel", "x"), ("--convert", "q4_0")])
+def test_bad_engine_options(tmp_path, option, value):
+    assert_one_line_error(run("instructions", option, value, "--out", str(tmp_path / "o")), option)

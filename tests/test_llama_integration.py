@@ -28,14 +28,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def backend():
-    from synthgen.backends.llama_cpp_backend import LlamaCppBackend
+    from synthgen.backends.llama_batched import LlamaBatchedBackend
 
-    return LlamaCppBackend(embedded_model_path())
+    return LlamaBatchedBackend(embedded_model_path(), parallel=4)
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """An uninterrupted 6-row run, seed 3: what interrupted runs must reproduce."""
+    """A 6-row run with seed 3 and the default --parallel: what a rerun must reproduce."""
     out = tmp_path_factory.mktemp("ref") / "run"
     result = synthgen.instructions(6, out, seed=3, progress=False)
     return result.dataset().to_list()
@@ -80,6 +80,9 @@ def test_cli_end_to_end_on_the_embedded_model(tmp_path, backend):
     assert manifest["status"] == "complete"
     assert manifest["model"]["sha256"] == file_sha256(embedded_model_path())
     assert manifest["model"]["embedded"] is True
+    # the file that actually ran is the cached Q8_0 copy, recorded beside the shipped one
+    assert manifest["model"]["extra"]["run_file"].endswith(".q8_0.gguf")
+    assert manifest["model"]["extra"]["run_file_sha256"] != manifest["model"]["sha256"]
     assert manifest["counters"]["accepted"] == 6
     assert "license: apache-2.0" in (out / "README.md").read_text()
 
@@ -100,29 +103,35 @@ def _wait_for_lines(path: Path, count: int, proc: subprocess.Popen, timeout: flo
     pytest.fail("journal did not grow in time")
 
 
-def test_kill_9_then_resume_gives_exactly_the_uninterrupted_rows(tmp_path, reference):
+def test_kill_9_then_resume_finishes_with_exactly_n_unique_rows(tmp_path):
     out = tmp_path / "run"
-    cmd = [SYNTHGEN, "instructions", "--n", "6", "--seed", "3", "--out", str(out), "--batch-size", "1"]
+    cmd = [SYNTHGEN, "instructions", "--n", "12", "--seed", "3", "--out", str(out), "--parallel", "4"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for_lines(out / "journal.jsonl", 2, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    journaled = (out / "journal.jsonl").read_text().count("\n")
-    assert 2 <= journaled
+    before = [json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()]
+    assert len(before) >= 2
     assert not (out / "data").exists(), "the run was killed before it could finish"
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     from datasets import load_dataset
 
     rows = load_dataset(str(out), split="train").to_list()
-    assert rows == reference
-    attempts = [json.loads(line)["attempt"] for line in (out / "journal.jsonl").read_text().splitlines()]
+    assert len(rows) == 12 and len({r["id"] for r in rows}) == 12
+    users = [r["messages"][0]["content"] for r in rows]
+    assert len(set(users)) == 12, "no instruction repeated across the restart"
+    after = [json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()]
+    assert after[: len(before)] == before, "what was journaled before the kill is kept as it was"
+    attempts = [r["attempt"] for r in after]
     assert attempts == list(range(len(attempts))), "every attempt journaled exactly once, in order"
+    kept = [r["row"] for r in before if r["status"] == "accepted"]
+    assert rows[: len(kept)] == kept
 
 
 def test_ctrl_c_exits_130_with_one_line_and_keeps_rows(tmp_path):
     out = tmp_path / "run"
-    cmd = [SYNTHGEN, "instructions", "--n", "50", "--out", str(out), "--batch-size", "1", "--quiet"]
+    cmd = [SYNTHGEN, "instructions", "--n", "50", "--out", str(out), "--parallel", "2", "--quiet"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for_lines(out / "journal.jsonl", 1, proc)
     proc.send_signal(signal.SIGINT)
@@ -169,9 +178,9 @@ def test_max_tokens_stop_strings_and_eos_are_honoured(backend):
 
 
 def test_a_prompt_longer_than_the_context_fails_alone(tmp_path):
-    from synthgen.backends.llama_cpp_backend import LlamaCppBackend
+    from synthgen.backends.llama_batched import LlamaBatchedBackend
 
-    small = LlamaCppBackend(embedded_model_path(), n_ctx=256)
+    small = LlamaBatchedBackend(embedded_model_path(), parallel=2, max_ctx_per_seq=256)
     long_prompt = "word " * 600
     ok_before, too_long, ok_after = small.generate(
         [

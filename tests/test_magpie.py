@@ -32,7 +32,7 @@ def smollm2():
     params.vocab_only = True
     model = LlamaModel(path_model=str(embedded_model_path()), params=params, verbose=False)
     try:
-        # the same way LlamaCppBackend.model_info() builds it
+        # the same facts the llama.cpp backend reports in model_info()
         info = ModelInfo(
             name="SmolLM2-135M-Instruct.Q4_1.gguf",
             chat_template=model.metadata()["tokenizer.chat_template"],

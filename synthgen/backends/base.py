@@ -88,6 +88,43 @@ class ModelInfo(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
+class RequestFeed(Protocol):
+    """A source of requests that may depend on earlier completions (streaming contract).
+
+    `next_request()` returns (key, request), or None when nothing is ready right now;
+    `done(key, completion)` reports a finished request. A streaming backend asks for a request
+    whenever a decoding slot frees up, so work never waits for the slowest request of a wave.
+    """
+
+    def next_request(self) -> tuple[Any, GenerationRequest] | None: ...
+
+    def done(self, key: Any, completion: Completion) -> None: ...
+
+
+def run_feed(backend: Backend, feed: RequestFeed, width: int) -> None:
+    """Drive `feed` to exhaustion: with `backend.stream` if it has one, else in chunks of `width`.
+
+    The chunked fallback keeps any backend with only `generate` (the fake, an HTTP client)
+    usable by streaming generators; it stops when the feed has nothing ready and nothing is
+    pending, which is when a feed is finished.
+    """
+    stream = getattr(backend, "stream", None)
+    if stream is not None:
+        stream(feed)
+        return
+    while True:
+        chunk = []
+        while len(chunk) < width:
+            item = feed.next_request()
+            if item is None:
+                break
+            chunk.append(item)
+        if not chunk:
+            return
+        for (key, _), completion in zip(chunk, backend.generate([r for _, r in chunk]), strict=True):
+            feed.done(key, completion)
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A backend is one method, `generate`, plus a description of its model."""

@@ -1,19 +1,23 @@
 """The `instructions` run loop: plan attempts, write user turns, answer them, gate, journal.
 
-Attempts are numbered 0, 1, 2, ... and each is seeded from (run seed, attempt index) alone. They
-are generated a batch at a time (all user turns of a batch in one backend call, then all
-answers), but decided and journaled strictly in attempt order, and dedup compares an instruction
-only with instructions of earlier attempts. So which attempts become rows never depends on the
-batch size or on where a run was interrupted, and a rerun resumes after the last journaled
-attempt with exactly the state an uninterrupted run would have had.
+Attempts are numbered 0, 1, 2, ... and each is seeded from (run seed, attempt index) alone. The
+loop is a request feed (synthgen.backends.base.RequestFeed): whenever the backend has a free
+decoding slot it asks for the next ready request: an answer for an instruction that passed its
+gates, a retry of unparseable JSON, or the first request of a new attempt. So slots never idle
+waiting for the slowest request of a wave. Decisions are still made strictly in attempt order:
+dedup compares an instruction only with instructions of earlier attempts, and the journal gets
+attempts in index order, so which attempts can become rows never depends on scheduling, and a
+rerun resumes after the last journaled attempt.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-from synthgen.backends.base import Backend, GenerationRequest, Message
+from synthgen.backends.base import Backend, Completion, GenerationRequest, Message, run_feed
 from synthgen.config import InstructionsConfig
 from synthgen.dedup import NearDuplicateIndex
 from synthgen.errors import SynthgenError
@@ -35,6 +39,30 @@ from synthgen.sft_row import SFTRow
 from synthgen.taxonomy import TOPICS
 
 PARSE_RETRIES = 2
+
+
+@dataclass
+class _Attempt:
+    """The in-flight state of one attempt."""
+
+    plan: Plan
+    tokens: Counter = field(default_factory=Counter)
+    events: Counter = field(default_factory=Counter)
+    retry: int = 0
+    user: str | None = None
+    user_final: bool = False
+    user_wanted: bool = True  # a user-turn request (first try or retry) is ready to send
+    checked: bool = False  # gates + dedup applied
+    answer_wanted: bool = False
+    reason: str | None = None
+    dedup_text: str | None = None
+    response: str | None = None
+    instruction_tokens: int = 0
+    response_tokens: int = 0
+
+    @property
+    def decided(self) -> bool:
+        return self.checked and (self.reason is not None or self.response is not None)
 
 
 class InstructionsLoop:
@@ -60,6 +88,7 @@ class InstructionsLoop:
         self.rows: list[dict[str, Any]] = []
         self.dedup = NearDuplicateIndex(threshold=config.dedup_threshold)
         self.next_index = 0
+        self.backend_seconds = 0.0  # time inside backend.generate: the rest is synthgen's own overhead
 
     # ---- resume -------------------------------------------------------------------------
     def load(self, records: list[dict[str, Any]]) -> None:
@@ -86,95 +115,126 @@ class InstructionsLoop:
 
     # ---- main loop ----------------------------------------------------------------------
     def run(self) -> None:
+        """Feed the backend until `n` rows are journaled (or the attempt limit is reached)."""
         cfg = self.config
-        limit = cfg.n * cfg.max_attempts_factor
-        while len(self.rows) < cfg.n:
-            if self.next_index >= limit:
-                top = ", ".join(f"{k}={v}" for k, v in self._rejections().most_common(3))
-                raise SynthgenError(
-                    f"gave up after {self.next_index} attempts with {len(self.rows)}/{cfg.n} rows "
-                    f"passing the gates (top rejections: {top}); rows so far are kept",
-                    exit_code=1,
-                )
-            size = min(cfg.batch_size, cfg.n - len(self.rows), limit - self.next_index)
-            plans = [
-                make_plan(i, cfg.seed, cfg.method.value, cfg.magpie_share, self.topics)
-                for i in range(self.next_index, self.next_index + size)
-            ]
-            records = self.run_batch(plans)
-            kept: list[dict[str, Any]] = []
-            for record in records:
-                if len(self.rows) >= cfg.n:
-                    break  # attempts past the n-th acceptance are discarded, never journaled
-                self._account(record)
-                kept.append(record)
-            self.journal.append(kept)
-            self.next_index = kept[-1]["attempt"] + 1
+        self.limit = cfg.n * cfg.max_attempts_factor
+        self.inflight: list[_Attempt] = []
+        self.own_seconds = 0.0
+        started = time.perf_counter()
+        if len(self.rows) < cfg.n:
+            run_feed(self.backend, self, width=cfg.batch_size)
+        self.backend_seconds += time.perf_counter() - started - self.own_seconds
+        if len(self.rows) < cfg.n:
+            top = ", ".join(f"{k}={v}" for k, v in self._rejections().most_common(3))
+            raise SynthgenError(
+                f"gave up after {self.next_index} attempts with {len(self.rows)}/{cfg.n} rows "
+                f"passing the gates (top rejections: {top}); rows so far are kept",
+                exit_code=1,
+            )
+
+    def next_request(self) -> tuple[tuple[int, str], GenerationRequest] | None:
+        """The next ready request: answers first, then user-turn retries, then a new attempt."""
+        started = time.perf_counter()
+        try:
+            return self._next_request()
+        finally:
+            self.own_seconds += time.perf_counter() - started
+
+    def _next_request(self):
+        cfg = self.config
+        if len(self.rows) >= cfg.n:
+            return None
+        for attempt in self.inflight:
+            if attempt.answer_wanted:
+                attempt.answer_wanted = False
+                return (attempt.plan.index, "answer"), self._answer_request(attempt.plan, attempt.user)
+        for attempt in self.inflight:
+            if attempt.user_wanted:
+                attempt.user_wanted = False
+                return (attempt.plan.index, "user"), self._user_request(attempt.plan, attempt.retry)
+        window_full = len(self.inflight) >= cfg.batch_size
+        enough = len(self.rows) + len(self.inflight) >= cfg.n
+        if window_full or enough or self.next_index >= self.limit:
+            return None
+        plan = make_plan(self.next_index, cfg.seed, cfg.method.value, cfg.magpie_share, self.topics)
+        self.next_index += 1
+        attempt = _Attempt(plan=plan, user_wanted=False)
+        self.inflight.append(attempt)
+        return (plan.index, "user"), self._user_request(plan, 0)
+
+    def done(self, key: tuple[int, str], completion: Completion) -> None:
+        """Record a finished request, then decide and journal what has become decidable."""
+        started = time.perf_counter()
+        try:
+            self._done(key, completion)
+        finally:
+            self.own_seconds += time.perf_counter() - started
+
+    def _done(self, key: tuple[int, str], completion: Completion) -> None:
+        index, kind = key
+        attempt = next((a for a in self.inflight if a.plan.index == index), None)
+        if attempt is None:
+            return  # the run already reached n; this attempt was discarded
+        attempt.tokens.update(prompt=completion.prompt_tokens, completion=completion.completion_tokens)
+        if kind == "user":
+            attempt.instruction_tokens += completion.completion_tokens
+            if attempt.plan.method == "magpie":
+                user, reason = parse_magpie(self.pre_query, completion)
+            else:
+                user, reason = parse_self_instruct(attempt.plan, completion)
+            if reason == "instruction_unparseable" and attempt.retry < PARSE_RETRIES:
+                attempt.events["instruction_parse_retries"] += 1
+                attempt.retry += 1
+                attempt.user_wanted = True
+                return
+            attempt.user, attempt.reason, attempt.user_final = user, reason, True
+        else:
+            attempt.response_tokens = completion.completion_tokens
+            if completion.finish_reason == "error":
+                attempt.reason = "response_backend_error"
+            elif completion.finish_reason == "length":
+                attempt.reason = "response_truncated"
+            else:
+                attempt.reason = check_text(completion.text, self.config.response_limits, "response")
+            attempt.response = completion.text.strip()
+        self._check_in_order()
+        self._journal_decided_prefix()
+
+    def _check_in_order(self) -> None:
+        """Gate and dedup user turns, in attempt order, as far as all earlier ones are final."""
+        for attempt in self.inflight:
+            if not attempt.user_final:
+                return
+            if attempt.checked:
+                continue
+            attempt.checked = True
+            if attempt.reason is not None:
+                continue
+            reason = check_text(attempt.user, self.config.instruction_limits, "instruction")
+            if reason is None:
+                reason = self.dedup.check(attempt.user)
+                if reason is None:
+                    self.dedup.add(attempt.user)
+                    attempt.dedup_text = attempt.user
+                    attempt.answer_wanted = True
+            attempt.reason = reason
+
+    def _journal_decided_prefix(self) -> None:
+        """Journal the longest prefix of decided attempts; stop at the n-th accepted row."""
+        records = []
+        while self.inflight and self.inflight[0].decided and len(self.rows) < self.config.n:
+            record = self._record(self.inflight.pop(0))
+            self._account(record)
+            records.append(record)
+        if len(self.rows) >= self.config.n:
+            self.inflight.clear()  # attempts past the n-th acceptance are discarded, never journaled
+        if records:
+            self.journal.append(records)
             if self.progress is not None:
                 self.progress.update(len(self.rows), self.tokens["completion"], self.rejected)
 
     def _rejections(self) -> Counter[str]:
         return Counter({k: v for k, v in self.counters.items() if k not in ("attempts", "accepted")})
-
-    def run_batch(self, plans: list[Plan]) -> list[dict[str, Any]]:
-        """Generate and decide a batch of attempts; returns one record per plan, in order."""
-        cfg = self.config
-        state = {p.index: {"tokens": Counter(), "events": Counter()} for p in plans}
-        users = self._write_user_turns(plans, state)
-        # Gate and dedup user turns in attempt order (dedup sees earlier attempts only).
-        to_answer: list[Plan] = []
-        for plan in plans:
-            st = state[plan.index]
-            if st.get("reason") is None:
-                reason = check_text(users[plan.index], cfg.instruction_limits, "instruction")
-                if reason is None:
-                    reason = self.dedup.check(users[plan.index])
-                    if reason is None:
-                        self.dedup.add(users[plan.index])
-                        st["dedup_text"] = users[plan.index]
-                        to_answer.append(plan)
-                st["reason"] = reason
-        answers = self.backend.generate([self._answer_request(p, users[p.index]) for p in to_answer])
-        for plan, completion in zip(to_answer, answers, strict=True):
-            st = state[plan.index]
-            st["tokens"].update(prompt=completion.prompt_tokens, completion=completion.completion_tokens)
-            if completion.finish_reason == "error":
-                st["reason"] = "response_backend_error"
-            elif completion.finish_reason == "length":
-                st["reason"] = "response_truncated"
-            else:
-                st["reason"] = check_text(completion.text, cfg.response_limits, "response")
-            st["response"] = completion.text.strip()
-            st["response_tokens"] = completion.completion_tokens
-        return [self._record(plan, users.get(plan.index), state[plan.index]) for plan in plans]
-
-    def _write_user_turns(self, plans: list[Plan], state: dict) -> dict[int, str]:
-        """User turns per attempt; self-instruct JSON that fails to parse is retried."""
-        users: dict[int, str] = {}
-        pending = list(plans)
-        for retry in range(PARSE_RETRIES + 1):
-            if not pending:
-                break
-            requests = [self._user_request(p, retry) for p in pending]
-            completions = self.backend.generate(requests)
-            still: list[Plan] = []
-            for plan, completion in zip(pending, completions, strict=True):
-                st = state[plan.index]
-                st["tokens"].update(prompt=completion.prompt_tokens, completion=completion.completion_tokens)
-                st["instruction_tokens"] = st.get("instruction_tokens", 0) + completion.completion_tokens
-                if plan.method == "magpie":
-                    user, reason = parse_magpie(self.pre_query, completion)
-                else:
-                    user, reason = parse_self_instruct(plan, completion)
-                if reason == "instruction_unparseable" and retry < PARSE_RETRIES:
-                    st["events"]["instruction_parse_retries"] += 1
-                    still.append(plan)
-                    continue
-                st["reason"] = reason
-                if user is not None:
-                    users[plan.index] = user
-            pending = still
-        return users
 
     def _user_request(self, plan: Plan, retry: int) -> GenerationRequest:
         if plan.method == "magpie":
@@ -192,19 +252,20 @@ class InstructionsLoop:
             seed=derive_seed(plan.seed, 0, "response"),
         )
 
-    def _record(self, plan: Plan, user: str | None, st: dict) -> dict[str, Any]:
+    def _record(self, attempt: _Attempt) -> dict[str, Any]:
+        plan, user = attempt.plan, attempt.user
         record: dict[str, Any] = {
             "attempt": plan.index,
             "seed": plan.seed,
             "method": plan.method,
-            "status": "rejected" if st.get("reason") else "accepted",
-            "reason": st.get("reason"),
-            "dedup_text": st.get("dedup_text"),
-            "tokens": {"prompt": st["tokens"]["prompt"], "completion": st["tokens"]["completion"]},
-            "events": dict(st["events"]),
+            "status": "rejected" if attempt.reason else "accepted",
+            "reason": attempt.reason,
+            "dedup_text": attempt.dedup_text,
+            "tokens": {"prompt": attempt.tokens["prompt"], "completion": attempt.tokens["completion"]},
+            "events": dict(attempt.events),
         }
         if record["status"] == "accepted":
-            messages = [*self._messages(user), Message(role="assistant", content=st["response"])]
+            messages = [*self._messages(user), Message(role="assistant", content=attempt.response)]
             record["row"] = SFTRow(
                 messages=messages,
                 id=row_id(self.config.seed, plan.index, self.fingerprint),
@@ -213,8 +274,8 @@ class InstructionsLoop:
                 task_type=plan.task.name if plan.task else None,
                 seed=plan.seed,
                 attempt=plan.index,
-                instruction_tokens=st.get("instruction_tokens", 0),
-                response_tokens=st.get("response_tokens", 0),
+                instruction_tokens=attempt.instruction_tokens,
+                response_tokens=attempt.response_tokens,
             ).model_dump(mode="json")
         elif user is not None:
             record["instruction"] = user  # kept for audit of rejected attempts

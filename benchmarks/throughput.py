@@ -1,0 +1,193 @@
+"""Throughput benchmark: synthgen vs the raw batched ceiling vs the naive sequential peer.
+
+Run on demand (never in CI), everything in one process and one run so ratios compare like with
+like on a shared machine whose absolute speed drifts by +-20%:
+
+    python benchmarks/throughput.py                 # n=64, parallel=16
+    python benchmarks/throughput.py --sweep         # also the ceiling at parallel 8/16/32
+
+(a) ceiling: raw batched decode of 16 sequences x 200 tokens (EOS ignored) through the C API on
+    the file synthgen actually runs (the cached Q8_0 copy of the embedded model), no synthgen code;
+(b) naive peer: a sequential `Llama.create_chat_completion` loop on the file as shipped (Q4_1),
+    writing the same kind of rows (instruction as JSON, then an answer), with the JSON schema as
+    `response_format` and without it (JSON asked for in the prompt; unparseable rows don't count);
+(c) `synthgen.instructions(n=64)` end to end, model load included in its wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import llama_cpp
+
+import synthgen
+from synthgen.backends.llama_model import LlamaModel
+from synthgen.generators.instruction_writers import WrittenTask
+from synthgen.model_convert import runnable_model
+from synthgen.model_file import embedded_model_path
+
+CORES = os.cpu_count() or 1
+
+
+def ceiling(path: Path, parallel: int = 16, tokens: int = 200) -> dict:
+    """(a) Raw batched decode: `parallel` sequences x `tokens`, one llama_decode per step."""
+    model = LlamaModel(path)
+    lib = llama_cpp
+    params = lib.llama_context_default_params()
+    params.n_seq_max, params.n_ctx = parallel, parallel * 1024
+    params.n_batch = params.n_ubatch = 2048
+    params.n_threads = params.n_threads_batch = CORES
+    params.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_ENABLED
+    params.kv_unified = False
+    ctx = lib.llama_init_from_model(model.model, params)
+    batch = lib.llama_batch_init(2048, 0, 1)
+    chains = []
+    for s in range(parallel):
+        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_k(40))
+        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_temp(0.8))
+        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_dist(s))
+        chains.append(chain)
+    prompts = [
+        model.tokenize(model.render_chat([{"role": "user", "content": f"Tell me about topic {s}."}]), False)
+        for s in range(parallel)
+    ]
+    started = time.perf_counter()
+    n, rows = 0, []
+    for s, toks in enumerate(prompts):
+        for k, tok in enumerate(toks):
+            batch.token[n], batch.pos[n], batch.n_seq_id[n] = tok, k, 1
+            batch.seq_id[n][0], batch.logits[n] = s, k == len(toks) - 1
+            n += 1
+        rows.append(n - 1)
+    batch.n_tokens = n
+    assert lib.llama_decode(ctx, batch) == 0
+    for step in range(tokens):
+        nxt = [lib.llama_sampler_sample(chains[s], ctx, rows[s]) for s in range(parallel)]
+        for s in range(parallel):
+            batch.token[s], batch.pos[s], batch.n_seq_id[s] = nxt[s], len(prompts[s]) + step, 1
+            batch.seq_id[s][0], batch.logits[s] = s, True
+        rows = list(range(parallel))
+        batch.n_tokens = parallel
+        assert lib.llama_decode(ctx, batch) == 0
+    seconds = time.perf_counter() - started
+    for chain in chains:
+        lib.llama_sampler_free(chain)
+    lib.llama_batch_free(batch)
+    lib.llama_free(ctx)
+    model.close()
+    return {"tokens": parallel * tokens, "seconds": seconds, "tok_s": parallel * tokens / seconds}
+
+
+def naive_peer(path: Path, rows: int, use_schema: bool) -> dict:
+    """(b) One request at a time through the high-level API, as most tools do."""
+    llm = llama_cpp.Llama(str(path), n_ctx=2048, n_threads=CORES, n_threads_batch=CORES, flash_attn=True, verbose=False)
+    prompt = (
+        "Write one request that a user might send to an AI assistant about {topic}. "
+        'Reply with JSON only, with the fields "instruction" and "input".'
+    )
+    # The plain schema: llama-cpp-python's converter cannot handle maxLength (it expands it into a
+    # grammar llama.cpp refuses), so a user of the high-level API would drop the length bounds.
+    plain = {
+        "type": "object",
+        "properties": {"instruction": {"type": "string"}, "input": {"type": "string"}},
+        "required": ["instruction", "input"],
+    }
+    fmt = {"type": "json_object", "schema": plain} if use_schema else None
+    started = time.perf_counter()
+    tokens = valid = 0
+    for i in range(rows):
+        first = llm.create_chat_completion(
+            [{"role": "user", "content": prompt.format(topic=f"subject {i}")}],
+            max_tokens=320,
+            temperature=0.9,
+            seed=i,
+            response_format=fmt,
+        )
+        tokens += first["usage"]["completion_tokens"]
+        try:
+            task = WrittenTask.model_validate(json.loads(first["choices"][0]["message"]["content"], strict=False))
+        except ValueError:
+            continue
+        answer = llm.create_chat_completion(
+            [{"role": "user", "content": task.instruction}], max_tokens=512, temperature=0.7, seed=i
+        )
+        tokens += answer["usage"]["completion_tokens"]
+        valid += 1
+    seconds = time.perf_counter() - started
+    return {
+        "rows": valid,
+        "attempted": rows,
+        "seconds": seconds,
+        "tok_s": tokens / seconds,
+        "rows_min": 60 * valid / seconds,
+    }
+
+
+def synthgen_e2e(n: int, parallel: int) -> dict:
+    """(c) The real command, through its Python API (same code path as the CLI)."""
+    out = Path(tempfile.mkdtemp(prefix="synthgen-bench-")) / "run"
+    started = time.perf_counter()
+    result = synthgen.instructions(n, out, parallel=parallel, progress=False)
+    seconds = time.perf_counter() - started
+    manifest = json.loads((out / "manifest.json").read_text())
+    session = manifest["timing"]["sessions"][-1]
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return {
+        "rows": result.rows,
+        "seconds": seconds,
+        "tok_s": result.tokens["completion"] / seconds,
+        "rows_min": 60 * result.rows / seconds,
+        "non_model_share": session["non_model_share"],
+        "attempts": result.counters["attempts"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=64, help="rows for (c)")
+    parser.add_argument("--parallel", type=int, default=16)
+    parser.add_argument("--peer-rows", type=int, default=6, help="rows for each naive peer run")
+    parser.add_argument("--sweep", action="store_true", help="also measure the ceiling at parallel 8, 16, 32")
+    args = parser.parse_args()
+    shipped = embedded_model_path()
+    run_file = runnable_model(shipped, "auto", embedded=True)
+    print(f"model as shipped: {shipped.name}; file synthgen runs: {run_file.name}; cores: {CORES}")
+    if args.sweep:
+        for p in (8, 16, 32):
+            print(f"ceiling parallel={p}: {ceiling(run_file, p)['tok_s']:.0f} tok/s")
+    a = ceiling(run_file, args.parallel)
+    print(f"(a) ceiling, {args.parallel} x 200 tokens raw batched decode: {a['tok_s']:.0f} tok/s")
+    b_json = naive_peer(shipped, args.peer_rows, use_schema=True)
+    print(
+        f"(b) naive peer with JSON schema: {b_json['tok_s']:.0f} tok/s, {b_json['rows_min']:.1f} rows/min "
+        f"({b_json['rows']}/{b_json['attempted']} valid)"
+    )
+    b_plain = naive_peer(shipped, args.peer_rows, use_schema=False)
+    print(
+        f"(b) naive peer, JSON asked in the prompt: {b_plain['tok_s']:.0f} tok/s, {b_plain['rows_min']:.1f} "
+        f"rows/min ({b_plain['rows']}/{b_plain['attempted']} valid)"
+    )
+    c = synthgen_e2e(args.n, args.parallel)
+    print(
+        f"(c) synthgen instructions --n {args.n}: {c['tok_s']:.0f} tok/s, {c['rows_min']:.1f} rows/min, "
+        f"{c['seconds']:.0f} s wall incl. model load, {c['attempts']} attempts, "
+        f"time outside the model {100 * c['non_model_share']:.1f}%"
+    )
+    print(
+        f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a['tok_s']:.2f}; "
+        f"(c)/(b, JSON schema) rows/min = {c['rows_min'] / max(b_json['rows_min'], 1e-9):.1f}x; "
+        f"(c)/(b, prompt-only JSON) rows/min = {c['rows_min'] / max(b_plain['rows_min'], 1e-9):.1f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

