@@ -68,6 +68,9 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
 
         meta["dataset_info"] = dataset_info_yaml(manifest["data"], SFT_FEATURES)
     status = manifest.get("status", "running")
+    extra = model.get("extra", {})
+    run_file = extra.get("run_file", model.get("name"))
+    run_sha = extra.get("run_file_sha256", model.get("sha256"))
     rejection_lines = "\n".join(f"| {k} | {v} |" for k, v in rejections.items()) or "| (none) | 0 |"
     return f"""---
 {yaml.safe_dump(meta, sort_keys=False).strip()}
@@ -99,6 +102,8 @@ ds = load_dataset("path/to/this/folder", split="train")
 |---|---|
 | model file | `{model.get("name")}` |
 | sha256 | `{model.get("sha256")}` |
+| file that ran | `{run_file}` (sha256 `{run_sha}`) |
+| parallel sequences | {model.get("extra", {}).get("parallel", 1)} |
 | backend | {model.get("extra", {}).get("backend", "")} {model.get("extra", {}).get("llama_cpp_python", "")} |
 | method | {config.get("method")} (magpie share {config.get("magpie_share")}) |
 | run seed | {config.get("seed")} |
