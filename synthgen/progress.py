@@ -45,11 +45,17 @@ class Progress:
         self.log_every = log_every
         self.started = time.monotonic()
         self._last = 0.0
+        # The first rows take longest (a pipelined run fills its slots before any row is done),
+        # so the ETA uses the rate since the first row of this session, not since the start.
+        self._first_row_at: float | None = None
+        self._first_row_done = done
 
     def update(self, done: int, tokens: int, rejected: int) -> None:
         """Record absolute counts and redraw if due."""
-        self.done, self.tokens, self.rejected = done, tokens, rejected
         now = time.monotonic()
+        if self._first_row_at is None and done > self.start_done:
+            self._first_row_at, self._first_row_done = now, done
+        self.done, self.tokens, self.rejected = done, tokens, rejected
         if not self.enabled:
             return
         if self.is_tty or now - self._last >= self.log_every or done >= self.total:
@@ -63,7 +69,10 @@ class Progress:
         made = self.done - self.start_done
         rate = made / elapsed
         remaining = self.total - self.done
-        eta = format_duration(remaining / rate) if rate > 0 else "?"
+        eta_rate = rate
+        if self._first_row_at is not None and self.done > self._first_row_done:
+            eta_rate = (self.done - self._first_row_done) / max(time.monotonic() - self._first_row_at, 1e-9)
+        eta = format_duration(remaining / eta_rate) if eta_rate > 0 else "?"
         pct = 100.0 * self.done / self.total if self.total else 100.0
         return (
             f"rows {self.done}/{self.total} ({pct:.0f}%) | {rate:.2f} rows/s | "
