@@ -123,3 +123,23 @@ def test_q8_0_copy_agrees_with_the_original_on_next_tokens(q8_path):
     total = sum(len(a) for a in original)
     assert total > 80
     assert same / total >= 0.90, f"agreement {same}/{total}"
+
+
+def test_reusing_the_shared_chat_prefix_changes_no_token(q8_path):
+    """Chat requests and a raw prompt that is exactly the pre-query prefix (Magpie's case)."""
+    from synthgen.backends.llama_model import LlamaModel
+
+    prefix = LlamaModel(q8_path).chat_prefix()
+    assert prefix.endswith("<|im_start|>user\n")
+    requests = [
+        GenerationRequest(
+            messages=[Message(role="user", content=q)], params=SamplingParams(max_tokens=24, temperature=0.0)
+        )
+        for q in ("Name three rivers in Europe.", "What is 2 + 2?", "Say hello in French.")
+    ] + [GenerationRequest(prompt=prefix, params=SamplingParams(max_tokens=24, temperature=0.0))]
+    reused = LlamaBatchedBackend(q8_path, parallel=2)
+    with_reuse = reused.generate(requests)
+    without = LlamaBatchedBackend(q8_path, parallel=2, reuse_prefix=False).generate(requests)
+    assert reused.stats["prefix_reused_tokens"] > 0
+    assert [c.text for c in with_reuse] == [c.text for c in without]
+    assert all(c.completion_tokens > 0 for c in with_reuse)

@@ -55,6 +55,7 @@ class LlamaBatchedBackend:
         verbose: bool = False,
         source_path: str | Path | None = None,
         stream_ctx_per_seq: int = 2048,
+        reuse_prefix: bool = True,
     ):
         self.model = LlamaModel(model_path, verbose=verbose)
         self.lib = self.model.lib
@@ -71,7 +72,16 @@ class LlamaBatchedBackend:
         self.batch = None
         self._grammars: dict[str, str] = {}
         self._info: ModelInfo | None = None
-        self.stats = {"decode_calls": 0, "grammar_resamples": 0, "context_builds": 0, "busy_slot_steps": 0}
+        self.stats = {
+            "decode_calls": 0,
+            "grammar_resamples": 0,
+            "context_builds": 0,
+            "busy_slot_steps": 0,
+            "prefix_reused_tokens": 0,
+        }
+        self.holder = self.parallel  # an extra sequence that keeps the shared chat prefix's KV
+        self.prefix_tokens: list[int] = []
+        self.reuse_prefix = reuse_prefix
 
     # ---- context ------------------------------------------------------------------------
     def _ensure_context(self, needed_per_seq: int) -> None:
@@ -81,8 +91,8 @@ class LlamaBatchedBackend:
         self._free_context()
         lib = self.lib
         params = lib.llama_context_default_params()
-        params.n_seq_max = self.parallel
-        params.n_ctx = needed * self.parallel
+        params.n_seq_max = self.parallel + 1
+        params.n_ctx = needed * (self.parallel + 1)
         params.n_batch = self.n_batch
         params.n_ubatch = self.n_batch
         params.n_threads = self.n_threads
@@ -97,6 +107,26 @@ class LlamaBatchedBackend:
         self.ctx_per_seq = lib.llama_n_ctx_seq(self.ctx)
         self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
         self.stats["context_builds"] += 1
+        self._prefill_shared_prefix()
+
+    def _prefill_shared_prefix(self) -> None:
+        """Decode the chat template's part before the user message once, into the holder sequence.
+
+        Every chat request starts with it (for SmolLM2 a ~25-token default system turn), so an
+        admitted sequence copies its KV from the holder instead of prefilling it again.
+        """
+        text = self.model.chat_prefix() if self.reuse_prefix else ""
+        tokens = self.model.tokenize(text, add_special=self.model.add_bos) if text else []
+        if len(tokens) < 8 or len(tokens) >= min(self.ctx_per_seq, self.n_batch):
+            self.prefix_tokens = []
+            return
+        n = 0
+        for k, token in enumerate(tokens):
+            n = self._add(self.batch, n, token, k, self.holder, False)
+        self.batch.n_tokens = n
+        if self.lib.llama_decode(self.ctx, self.batch) != 0:
+            raise RuntimeError("llama_decode failed on the shared prefix")
+        self.prefix_tokens = tokens
 
     def _free_context(self) -> None:
         if self.batch is not None:
@@ -178,7 +208,28 @@ class LlamaBatchedBackend:
         self._run(next_item, feed.done)
 
     # ---- the decode loop ----------------------------------------------------------------
-    def _admit(self, item, done) -> _Sequence | None:
+    def _reuse_prefix(self, slot: int, tokens: list[int]) -> int:
+        """Copy the holder's prefix KV into `slot`; return how many prompt tokens it covers.
+
+        With one KV stream per sequence llama.cpp copies whole streams, so the copy brings the
+        full prefix and any part past the shared length is removed again. At least the last
+        prompt token is always decoded, since its logits start the generation.
+        """
+        prefix = self.prefix_tokens
+        limit = min(len(prefix), len(tokens) - 1)
+        shared = 0
+        while shared < limit and tokens[shared] == prefix[shared]:
+            shared += 1
+        if shared < 8:
+            return 0
+        memory = self.lib.llama_get_memory(self.ctx)
+        self.lib.llama_memory_seq_cp(memory, self.holder, slot, -1, -1)
+        if shared < len(prefix):
+            self.lib.llama_memory_seq_rm(memory, slot, shared, -1)
+        self.stats["prefix_reused_tokens"] += shared
+        return shared
+
+    def _admit(self, item, done, slot: int) -> _Sequence | None:
         key, request, tokens = item
         if not tokens:
             done(key, Completion(finish_reason="error", error="empty prompt"))
@@ -189,7 +240,9 @@ class LlamaBatchedBackend:
             return None
         grammar = self._grammar(request.json_schema) if request.json_schema else None
         sampler = SequenceSampler(self.lib, self.model, request.params, request.seed, grammar)
-        return _Sequence(index=key, request=request, tokens=tokens, sampler=sampler)
+        seq = _Sequence(index=key, request=request, tokens=tokens, sampler=sampler)
+        seq.prefilled = self._reuse_prefix(slot, tokens)
+        return seq
 
     def _run(self, next_item, done) -> None:
         lib, batch = self.lib, self.batch
@@ -201,7 +254,7 @@ class LlamaBatchedBackend:
                     item = next_item()
                     if item is None:
                         break
-                    slots[s] = self._admit(item, done)
+                    slots[s] = self._admit(item, done, s)
             if not any(slots):
                 return
             n = 0

@@ -126,6 +126,23 @@ class LlamaModel:
             eos_token=self.token_text(self.lib.llama_vocab_eos(self.vocab)),
         )
 
+    def chat_prefix(self) -> str:
+        """The template's text before the first user message's content ("" if there is none)."""
+        source = self.chat_template
+        if not source:
+            return ""
+        sentinel = "\u2063SYNTHGEN\u2063"
+        try:
+            rendered = self._env.from_string(source).render(
+                messages=[{"role": "user", "content": sentinel}],
+                add_generation_prompt=False,
+                bos_token=self.token_text(self.lib.llama_vocab_bos(self.vocab)),
+                eos_token=self.token_text(self.lib.llama_vocab_eos(self.vocab)),
+            )
+        except TemplateError:
+            return ""
+        return rendered.split(sentinel)[0] if rendered.count(sentinel) == 1 else ""
+
     def close(self) -> None:
         if getattr(self, "model", None):
             self.lib.llama_model_free(self.model)
