@@ -143,3 +143,14 @@ def test_reusing_the_shared_chat_prefix_changes_no_token(q8_path):
     assert reused.stats["prefix_reused_tokens"] > 0
     assert [c.text for c in with_reuse] == [c.text for c in without]
     assert all(c.completion_tokens > 0 for c in with_reuse)
+
+
+def test_convert_q8_0_is_opt_in_for_a_users_model(tmp_path):
+    import shutil
+
+    users = tmp_path / "my-model.gguf"
+    shutil.copyfile(embedded_model_path(), users)
+    converted = runnable_model(users, "q8_0", embedded=False)
+    assert converted != users and gguf_file_type(converted) == Q8_0
+    assert gguf_file_type(users) in SLOW_FILE_TYPES  # the user's file is untouched
+    assert runnable_model(converted, "q8_0", embedded=False) == converted  # already Q8_0: used as is
