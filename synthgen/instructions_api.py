@@ -141,6 +141,19 @@ def instructions(
         }
     )
     folder = RunFolder(config.out)
+    folder.lock()  # before prepare(), which may delete an old run's files
+    try:
+        return _run(
+            config, folder, backend, info, model_meta, fingerprint, overwrite, prompt_set, prompts, prompt_fp, progress
+        )
+    finally:
+        folder.unlock()
+
+
+def _run(
+    config, folder, backend, info, model_meta, fingerprint, overwrite, prompt_set, prompts, prompt_fp, progress
+) -> RunResult:
+    """Prepare or resume the locked folder, run the loop, and finalise the dataset."""
     resuming = folder.prepare(fingerprint, overwrite)
     needs_magpie = config.method in (Method.magpie, Method.mix)
     pre = pre_query(info, config.system_prompt) if needs_magpie else None

@@ -27,6 +27,7 @@ MANIFEST = "manifest.json"
 CARD = "README.md"
 DATA_DIR = "data"
 DATA_FILE = "data/train-00000-of-00001.parquet"
+LOCK = ".synthgen.lock"
 _OWNED = (JOURNAL, MANIFEST, CARD, DATA_DIR)
 
 
@@ -68,7 +69,7 @@ class RunFolder:
         manifest = self.read_manifest() if self.path.is_dir() else None
         if manifest is None and self.path.is_dir() and (self.path / JOURNAL).exists():
             manifest = {"fingerprint": None}
-        if manifest is None and self.path.is_dir() and any(self.path.iterdir()):
+        if manifest is None and self.path.is_dir() and any(p.name != LOCK for p in self.path.iterdir()):
             raise SynthgenError(f"--out is a non-empty folder that synthgen did not create: {self.path}")
         resuming = False
         if manifest is not None:
@@ -89,6 +90,31 @@ class RunFolder:
                 )
         self.check_writable()
         return resuming
+
+    def lock(self) -> None:
+        """Take an exclusive lock on the folder for this process's lifetime.
+
+        Two runs appending to one journal would interleave their attempts; the second is refused
+        instead. The OS drops the lock when the process ends, even on kill -9.
+        """
+        import fcntl
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        handle = (self.path / LOCK).open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SynthgenError(
+                f"another synthgen run is writing to {self.path}; wait for it to finish or use another --out"
+            ) from None
+        self._lock_handle = handle
+
+    def unlock(self) -> None:
+        handle = getattr(self, "_lock_handle", None)
+        if handle is not None:
+            handle.close()  # closing the file releases the flock
+            self._lock_handle = None
 
     def check_writable(self, keep: bool = True) -> None:
         """Fail with one line unless the folder can be created and written.

@@ -230,3 +230,18 @@ def test_prompt_override_changes_what_the_model_is_asked(tmp_path, fake):
     synthgen.instructions(3, tmp_path / "run", backend=fake, prompts=override, method="self-instruct", progress=False)
     asked = [r.messages[0].content for r in fake.history if r.json_schema is not None]
     assert asked and all(a.startswith("CUSTOM about ") for a in asked)
+
+
+def test_a_second_run_on_a_locked_folder_is_refused(tmp_path):
+    from synthgen.run_folder import RunFolder
+
+    out = tmp_path / "run"
+    holder = RunFolder(out)
+    holder.lock()  # as a concurrent run would hold it
+    try:
+        with pytest.raises(SynthgenError, match="another synthgen run"):
+            synthgen.instructions(2, out, backend=FakeBackend(), progress=False)
+    finally:
+        holder.unlock()
+    result = synthgen.instructions(2, out, backend=FakeBackend(), progress=False)
+    assert result.rows == 2
