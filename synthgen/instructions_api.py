@@ -106,7 +106,7 @@ def instructions(
     try:
         method = Method(method)
     except ValueError:
-        raise SynthgenError(f"--method must be one of {', '.join(m.value for m in Method)}") from None
+        raise SynthgenError(f"--method must be one of {', '.join(m.value for m in Method)}, got {method!r}") from None
     config = _config(
         n,
         out,
@@ -141,92 +141,80 @@ def instructions(
         }
     )
     folder = RunFolder(config.out)
-    folder.lock()  # before prepare(), which may delete an old run's files
-    try:
-        return _run(
-            config, folder, backend, info, model_meta, fingerprint, overwrite, prompt_set, prompts, prompt_fp, progress
-        )
-    finally:
-        folder.unlock()
+    with folder.locked():  # before prepare(), which may delete an old run's files
+        resuming = folder.prepare(fingerprint, overwrite)
+        needs_magpie = config.method in (Method.magpie, Method.mix)
+        pre = pre_query(info, config.system_prompt) if needs_magpie else None
 
-
-def _run(
-    config, folder, backend, info, model_meta, fingerprint, overwrite, prompt_set, prompts, prompt_fp, progress
-) -> RunResult:
-    """Prepare or resume the locked folder, run the loop, and finalise the dataset."""
-    resuming = folder.prepare(fingerprint, overwrite)
-    needs_magpie = config.method in (Method.magpie, Method.mix)
-    pre = pre_query(info, config.system_prompt) if needs_magpie else None
-
-    journal = Journal(folder.journal_path)
-    records = journal.read() if resuming else []
-    previous = (folder.read_manifest() or {}) if resuming else {}
-    sessions = previous.get("timing", {}).get("sessions", [])
-    manifest: dict[str, Any] = {
-        "synthgen_version": synthgen_version(),
-        "command": "instructions",
-        "status": "running",
-        "fingerprint": fingerprint,
-        "created": previous.get("created", now_iso()),
-        "config": config.model_dump(mode="json"),
-        "model": model_meta,
-        "prompts": {"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
-        "magpie_pre_query": pre.model_dump() if pre else None,
-        "seeds": {
-            "run_seed": config.seed,
-            "derivation": "attempt seed = int(sha256(f'{run_seed}:{attempt}')[:4]) & 0x7fffffff",
-        },
-        "versions": library_versions(),
-        "data": None,
-    }
-    loop = InstructionsLoop(config, backend, prompt_set, journal, fingerprint, pre)
-    loop.load(records)
-    started_wall, started = now_iso(), time.monotonic()
-    rows_before = len(loop.rows)
-    loop.progress = Progress(config.n, done=min(rows_before, config.n), enabled=progress)
-
-    def write_manifest(status: str) -> dict[str, Any]:
-        seconds = time.monotonic() - started
-        session = {
-            "backend_seconds": round(loop.backend_seconds, 2),
-            "non_model_share": round(1 - loop.backend_seconds / seconds, 4) if seconds > 0 else None,
-            "started": started_wall,
-            "ended": now_iso(),
-            "seconds": round(time.monotonic() - started, 2),
-            "rows_added": max(0, len(loop.rows) - rows_before),
+        journal = Journal(folder.journal_path)
+        records = journal.read() if resuming else []
+        previous = (folder.read_manifest() or {}) if resuming else {}
+        sessions = previous.get("timing", {}).get("sessions", [])
+        manifest: dict[str, Any] = {
+            "synthgen_version": synthgen_version(),
+            "command": "instructions",
+            "status": "running",
+            "fingerprint": fingerprint,
+            "created": previous.get("created", now_iso()),
+            "config": config.model_dump(mode="json"),
+            "model": model_meta,
+            "prompts": {"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
+            "magpie_pre_query": pre.model_dump() if pre else None,
+            "seeds": {
+                "run_seed": config.seed,
+                "derivation": "attempt seed = int(sha256(f'{run_seed}:{attempt}')[:4]) & 0x7fffffff",
+            },
+            "versions": library_versions(),
+            "data": None,
         }
-        manifest.update(
-            status=status,
-            updated=now_iso(),
+        loop = InstructionsLoop(config, backend, prompt_set, journal, fingerprint, pre)
+        loop.load(records)
+        started_wall, started = now_iso(), time.monotonic()
+        rows_before = len(loop.rows)
+        loop.progress = Progress(config.n, done=min(rows_before, config.n), enabled=progress)
+
+        def write_manifest(status: str) -> dict[str, Any]:
+            seconds = time.monotonic() - started
+            session = {
+                "backend_seconds": round(loop.backend_seconds, 2),
+                "non_model_share": round(1 - loop.backend_seconds / seconds, 4) if seconds > 0 else None,
+                "started": started_wall,
+                "ended": now_iso(),
+                "seconds": round(time.monotonic() - started, 2),
+                "rows_added": max(0, len(loop.rows) - rows_before),
+            }
+            manifest.update(
+                status=status,
+                updated=now_iso(),
+                rows=min(len(loop.rows), config.n),
+                counters=dict(loop.counters),
+                tokens=dict(loop.tokens),
+                timing={
+                    "sessions": [*sessions, session],
+                    "wall_s": round(sum(s["seconds"] for s in [*sessions, session]), 2),
+                },
+            )
+            folder.write_json_atomic(MANIFEST, manifest)
+            folder.write_text_atomic(CARD, render_sft_card(manifest))
+            return session
+
+        write_manifest("running")
+        try:
+            loop.run()
+        except BaseException:
+            journal.close()
+            write_manifest("interrupted")
+            raise
+        journal.close()
+        loop.progress.close()
+        manifest["data"] = folder.write_parquet(loop.rows[: config.n], SFT_FEATURES)
+        session = write_manifest("complete")
+        return RunResult(
+            out=folder.path,
             rows=min(len(loop.rows), config.n),
             counters=dict(loop.counters),
             tokens=dict(loop.tokens),
-            timing={
-                "sessions": [*sessions, session],
-                "wall_s": round(sum(s["seconds"] for s in [*sessions, session]), 2),
-            },
+            wall_s=manifest["timing"]["wall_s"],
+            session_s=session["seconds"],
+            backend_s=session["backend_seconds"],
         )
-        folder.write_json_atomic(MANIFEST, manifest)
-        folder.write_text_atomic(CARD, render_sft_card(manifest))
-        return session
-
-    write_manifest("running")
-    try:
-        loop.run()
-    except BaseException:
-        journal.close()
-        write_manifest("interrupted")
-        raise
-    journal.close()
-    loop.progress.close()
-    manifest["data"] = folder.write_parquet(loop.rows[: config.n], SFT_FEATURES)
-    session = write_manifest("complete")
-    return RunResult(
-        out=folder.path,
-        rows=min(len(loop.rows), config.n),
-        counters=dict(loop.counters),
-        tokens=dict(loop.tokens),
-        wall_s=manifest["timing"]["wall_s"],
-        session_s=session["seconds"],
-        backend_s=session["backend_seconds"],
-    )

@@ -29,8 +29,12 @@ def _raise(message: str) -> None:
     raise TemplateError(message)
 
 
-def pre_query(info: ModelInfo, system_prompt: str | None = None) -> PreQuery:
-    """Render the chat template around a sentinel user message and cut it at the sentinel."""
+def split_at_user_content(info: ModelInfo, system_prompt: str | None = None) -> tuple[str, str]:
+    """Render the chat template around a sentinel user message; return (before, after) it.
+
+    Raw template text: BOS is not stripped here (the batched engine tokenizes whole rendered
+    prompts the same way, so its shared prefix must match them exactly).
+    """
     if not info.chat_template:
         raise SynthgenError(
             f"model {info.name} has no chat template in its metadata; "
@@ -51,7 +55,13 @@ def pre_query(info: ModelInfo, system_prompt: str | None = None) -> PreQuery:
         raise SynthgenError(f"cannot render the chat template of {info.name}: {exc}") from None
     if rendered.count(_SENTINEL) != 1:
         raise SynthgenError(f"chat template of {info.name} does not place the user message once")
-    prefix, suffix = rendered.split(_SENTINEL)
+    before, after = rendered.split(_SENTINEL)
+    return before, after
+
+
+def pre_query(info: ModelInfo, system_prompt: str | None = None) -> PreQuery:
+    """The raw prompt that makes the model write a user turn, cut from its own chat template."""
+    prefix, suffix = split_at_user_content(info, system_prompt)
     if info.add_bos_token and info.bos_token and prefix.startswith(info.bos_token):
         # The tokenizer adds BOS itself; a second one from the template would double it. Only
         # then: SmolLM2's BOS text is "<|im_start|>", which its template uses for every turn.

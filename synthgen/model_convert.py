@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from synthgen.errors import SynthgenError
-from synthgen.model_file import file_sha256
+from synthgen.model_file import cache_root, file_sha256
 
 # GGUF general.file_type values whose weights have no fast CPU kernels: Q4_1, Q5_1.
 SLOW_FILE_TYPES = {3: "Q4_1", 9: "Q5_1"}
@@ -31,8 +31,7 @@ class Convert(StrEnum):
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "synthgen" / "models"
+    return cache_root() / "models"
 
 
 def gguf_file_type(path: Path) -> int | None:

@@ -63,9 +63,14 @@ def check_gguf(path: Path) -> None:
         raise SynthgenError(f"model file is not a GGUF file (bad magic bytes): {path}")
 
 
-def _cache_file() -> Path:
+def cache_root() -> Path:
+    """synthgen's cache folder: $XDG_CACHE_HOME/synthgen, else ~/.cache/synthgen."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "synthgen" / "sha256.json"
+    return Path(base) / "synthgen"
+
+
+def _cache_file() -> Path:
+    return cache_root() / "sha256.json"
 
 
 def file_sha256(path: Path) -> str:

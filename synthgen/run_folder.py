@@ -12,10 +12,12 @@ Layout (`--out DIR`):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,6 +117,15 @@ class RunFolder:
         if handle is not None:
             handle.close()  # closing the file releases the flock
             self._lock_handle = None
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder lock for the duration of a `with` block."""
+        self.lock()
+        try:
+            yield
+        finally:
+            self.unlock()
 
     def check_writable(self, keep: bool = True) -> None:
         """Fail with one line unless the folder can be created and written.

@@ -57,7 +57,6 @@ class LlamaModel:
         self.verbose = verbose
         if not verbose:
             logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
-            llama_cpp._logger.set_verbose(False) if hasattr(llama_cpp, "_logger") else None
         if not _BACKEND_READY:
             llama_cpp.llama_backend_init()
             _BACKEND_READY = True
@@ -128,20 +127,19 @@ class LlamaModel:
 
     def chat_prefix(self) -> str:
         """The template's text before the first user message's content ("" if there is none)."""
-        source = self.chat_template
-        if not source:
-            return ""
-        sentinel = "\u2063SYNTHGEN\u2063"
+        from synthgen.backends.base import ModelInfo
+        from synthgen.magpie import split_at_user_content
+
+        info = ModelInfo(
+            name=self.path.name,
+            chat_template=self.chat_template,
+            bos_token=self.token_text(self.lib.llama_vocab_bos(self.vocab)),
+            eos_token=self.token_text(self.lib.llama_vocab_eos(self.vocab)),
+        )
         try:
-            rendered = self._env.from_string(source).render(
-                messages=[{"role": "user", "content": sentinel}],
-                add_generation_prompt=False,
-                bos_token=self.token_text(self.lib.llama_vocab_bos(self.vocab)),
-                eos_token=self.token_text(self.lib.llama_vocab_eos(self.vocab)),
-            )
-        except TemplateError:
-            return ""
-        return rendered.split(sentinel)[0] if rendered.count(sentinel) == 1 else ""
+            return split_at_user_content(info)[0]
+        except SynthgenError:
+            return ""  # no usable template: every prompt is prefilled in full
 
     def close(self) -> None:
         if getattr(self, "model", None):

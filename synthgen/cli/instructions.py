@@ -8,8 +8,6 @@ import typer
 
 from synthgen.errors import SynthgenError
 
-METHODS = ("mix", "self-instruct", "magpie")
-
 
 def instructions_command(
     n: int = typer.Option(100, "--n", help="Number of rows to produce (exactly this many pass the gates)."),
@@ -74,10 +72,6 @@ def instructions_command(
     from synthgen.instructions_api import instructions
     from synthgen.run_folder import default_out
 
-    if method not in METHODS:
-        raise SynthgenError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
-    if n < 1:
-        raise SynthgenError(f"--n must be a positive integer, got {n}")
     out = out or default_out("instructions")
     try:
         result = instructions(

@@ -88,7 +88,10 @@ class InstructionsLoop:
         self.rows: list[dict[str, Any]] = []
         self.dedup = NearDuplicateIndex(threshold=config.dedup_threshold)
         self.next_index = 0
-        self.backend_seconds = 0.0  # time inside backend.generate: the rest is synthgen's own overhead
+        self.backend_seconds = 0.0  # time inside the backend: the rest is synthgen's own overhead
+        self.own_seconds = 0.0  # time spent in this feed's callbacks while the backend runs
+        self.limit = config.n * config.max_attempts_factor
+        self.inflight: list[_Attempt] = []
 
     # ---- resume -------------------------------------------------------------------------
     def load(self, records: list[dict[str, Any]]) -> None:
@@ -117,8 +120,6 @@ class InstructionsLoop:
     def run(self) -> None:
         """Feed the backend until `n` rows are journaled (or the attempt limit is reached)."""
         cfg = self.config
-        self.limit = cfg.n * cfg.max_attempts_factor
-        self.inflight: list[_Attempt] = []
         self.own_seconds = 0.0
         started = time.perf_counter()
         if len(self.rows) < cfg.n:
