@@ -169,6 +169,8 @@ def instructions(
         }
         loop = InstructionsLoop(config, backend, prompt_set, journal, fingerprint, pre)
         loop.load(records)
+        if getattr(backend, "stream", None) is not None:
+            loop.spare = getattr(backend, "parallel", parallel)
         started_wall, started = now_iso(), time.monotonic()
         rows_before = len(loop.rows)
         loop.progress = Progress(config.n, done=min(rows_before, config.n), enabled=progress)
@@ -182,6 +184,7 @@ def instructions(
                 "ended": now_iso(),
                 "seconds": round(time.monotonic() - started, 2),
                 "rows_added": max(0, len(loop.rows) - rows_before),
+                "dropped_in_flight": loop.dropped,
             }
             manifest.update(
                 status=status,
@@ -207,7 +210,8 @@ def instructions(
             raise
         journal.close()
         loop.progress.close()
-        manifest["data"] = folder.write_parquet(loop.rows[: config.n], SFT_FEATURES)
+        rows = sorted(loop.rows[: config.n], key=lambda row: row["attempt"])  # same order however they finished
+        manifest["data"] = folder.write_parquet(rows, SFT_FEATURES)
         session = write_manifest("complete")
         return RunResult(
             out=folder.path,

@@ -154,3 +154,61 @@ def test_convert_q8_0_is_opt_in_for_a_users_model(tmp_path):
     assert converted != users and gguf_file_type(converted) == Q8_0
     assert gguf_file_type(users) in SLOW_FILE_TYPES  # the user's file is untouched
     assert runnable_model(converted, "q8_0", embedded=False) == converted  # already Q8_0: used as is
+
+
+class _ListFeed:
+    """A streaming feed over a fixed list of requests, with optional cancel / early-stop hooks."""
+
+    def __init__(self, requests):
+        self.queue = list(enumerate(requests))
+        self.done_keys: dict[int, Completion] = {}
+
+    def next_request(self):
+        return self.queue.pop(0) if self.queue else None
+
+    def done(self, key, completion):
+        assert key not in self.done_keys, "a completion is reported once"
+        self.done_keys[key] = completion
+
+
+def test_requests_the_feed_no_longer_wants_are_dropped_mid_decode(q8_path):
+    backend = LlamaBatchedBackend(q8_path, parallel=4)
+    long = SamplingParams(max_tokens=200, temperature=0.8)
+    requests = [GenerationRequest(prompt=f"Chapter {i}. Once upon a time", params=long, seed=i) for i in range(4)]
+    requests[0] = GenerationRequest(prompt="Say hi.", params=SamplingParams(max_tokens=2), seed=0)
+
+    class StopAfterFirst(_ListFeed):
+        def wanted(self, key):
+            return not self.done_keys  # once one request finished, nothing else is needed
+
+    feed = StopAfterFirst(requests)
+    backend.stream(feed)
+    assert list(feed.done_keys) == [0], "dropped requests are never reported"
+    assert backend.stats["cancelled"] == 3
+    # 2 decode steps for the short request, not ~200 for the long ones
+    assert backend.stats["decode_calls"] <= 4
+
+
+def test_check_partial_stops_a_request_early_with_its_reason(q8_path):
+    backend = LlamaBatchedBackend(q8_path, parallel=2)
+    params = SamplingParams(max_tokens=300, temperature=0.8)
+    requests = [GenerationRequest(prompt=f"Story {i}: It was a dark night", params=params, seed=i) for i in range(2)]
+
+    class AbortSecond(_ListFeed):
+        def __init__(self, requests):
+            super().__init__(requests)
+            self.seen: list[tuple[int, int]] = []
+
+        def check_partial(self, key, text):
+            self.seen.append((key, len(text)))
+            return "too_dark" if key == 1 else None
+
+    feed = AbortSecond(requests)
+    backend.stream(feed)
+    aborted = feed.done_keys[1]
+    assert aborted.finish_reason == "aborted" and aborted.error == "too_dark"
+    assert aborted.completion_tokens == 32, "checked every 32 generated tokens"
+    kept = feed.done_keys[0]
+    assert kept.finish_reason in ("stop", "length") and kept.error is None
+    if kept.completion_tokens >= 32:
+        assert any(key == 0 for key, _ in feed.seen), "the other request was checked too and went on"

@@ -62,15 +62,16 @@ class GenerationRequest(BaseModel):
 class Completion(BaseModel):
     """What a backend produced for one request.
 
-    `finish_reason` is "stop" (EOS or a stop string), "length" (max_tokens reached) or "error"
-    (this request failed, e.g. its prompt exceeds the context; `error` says why). A per-request
+    `finish_reason` is "stop" (EOS or a stop string), "length" (max_tokens reached), "error"
+    (this request failed, e.g. its prompt exceeds the context; `error` says why) or "aborted" (the
+    feed's `check_partial` rejected the text so far; `error` holds its reason). A per-request
     error never fails the batch.
     """
 
     text: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    finish_reason: Literal["stop", "length", "error"] = "stop"
+    finish_reason: Literal["stop", "length", "error", "aborted"] = "stop"
     error: str | None = None
 
 
@@ -94,6 +95,11 @@ class RequestFeed(Protocol):
     `next_request()` returns (key, request), or None when nothing is ready right now;
     `done(key, completion)` reports a finished request. A streaming backend asks for a request
     whenever a decoding slot frees up, so work never waits for the slowest request of a wave.
+    A feed may also define `wanted(key) -> bool`: a streaming backend then drops in-flight
+    requests the feed no longer needs (a run that has its n rows stops at once); and
+    `check_partial(key, text) -> str | None`, which a streaming backend calls now and then with the
+    text generated so far and which may return a reason to stop that request early (a looping
+    answer that the gates would reject anyway need not run to max_tokens).
     """
 
     def next_request(self) -> tuple[Any, GenerationRequest] | None: ...

@@ -27,6 +27,7 @@ from synthgen.json_grammar import schema_to_gbnf
 from synthgen.model_file import file_sha256
 
 CTX_STEP = 512
+PARTIAL_CHECK_EVERY = 32  # generated tokens between calls of the feed's check_partial
 
 
 @dataclass
@@ -78,10 +79,13 @@ class LlamaBatchedBackend:
             "context_builds": 0,
             "busy_slot_steps": 0,
             "prefix_reused_tokens": 0,
+            "cancelled": 0,
+            "aborted": 0,
         }
         self.holder = self.parallel  # an extra sequence that keeps the shared chat prefix's KV
         self.prefix_tokens: list[int] = []
         self.reuse_prefix = reuse_prefix
+        self.check_partial = None  # the streaming feed's early-stop check, if it has one
 
     # ---- context ------------------------------------------------------------------------
     def _ensure_context(self, needed_per_seq: int) -> None:
@@ -205,7 +209,11 @@ class LlamaBatchedBackend:
             key, request = item
             return key, request, self._prompt_tokens(request)
 
-        self._run(next_item, feed.done)
+        self.check_partial = getattr(feed, "check_partial", None)
+        try:
+            self._run(next_item, feed.done, getattr(feed, "wanted", None))
+        finally:
+            self.check_partial = None
 
     # ---- the decode loop ----------------------------------------------------------------
     def _reuse_prefix(self, slot: int, tokens: list[int]) -> int:
@@ -244,7 +252,7 @@ class LlamaBatchedBackend:
         seq.prefilled = self._reuse_prefix(slot, tokens)
         return seq
 
-    def _run(self, next_item, done) -> None:
+    def _run(self, next_item, done, wanted=None) -> None:
         lib, batch = self.lib, self.batch
         memory = lib.llama_get_memory(self.ctx)
         slots: list[_Sequence | None] = [None] * self.parallel
@@ -291,6 +299,21 @@ class LlamaBatchedBackend:
                     lib.llama_memory_seq_rm(memory, s, -1, -1)
                     slots[s] = None
                     done(seq.index, completion)
+            if wanted is not None:
+                self._drop_unwanted(slots, wanted)
+
+    def _drop_unwanted(self, slots: list[_Sequence | None], wanted) -> None:
+        """Free the slots of requests the feed no longer wants (e.g. the run already has its n rows).
+
+        Without this a finished run would keep decoding its discarded requests to their end.
+        """
+        memory = self.lib.llama_get_memory(self.ctx)
+        for s, seq in enumerate(slots):
+            if seq is not None and not wanted(seq.index):
+                seq.sampler.close()
+                self.lib.llama_memory_seq_rm(memory, s, -1, -1)
+                slots[s] = None
+                self.stats["cancelled"] += 1
 
     @staticmethod
     def _add(batch, n: int, token: int, pos: int, seq_id: int, logits: bool) -> int:
@@ -316,6 +339,13 @@ class LlamaBatchedBackend:
                 return self._finish(seq, "stop", text[:cut])
         if seq.generated >= params.max_tokens or len(seq.tokens) + seq.generated >= self.ctx_per_seq:
             return self._finish(seq, "length")
+        if self.check_partial is not None and seq.generated % PARTIAL_CHECK_EVERY == 0:
+            reason = self.check_partial(seq.index, seq.out.decode("utf-8", "ignore"))
+            if reason is not None:
+                self.stats["aborted"] += 1
+                completion = self._finish(seq, "aborted")
+                completion.error = reason
+                return completion
         seq.pending = token
         return None
 

@@ -4,10 +4,14 @@ Attempts are numbered 0, 1, 2, ... and each is seeded from (run seed, attempt in
 loop is a request feed (synthgen.backends.base.RequestFeed): whenever the backend has a free
 decoding slot it asks for the next ready request: an answer for an instruction that passed its
 gates, a retry of unparseable JSON, or the first request of a new attempt. So slots never idle
-waiting for the slowest request of a wave. Decisions are still made strictly in attempt order:
-dedup compares an instruction only with instructions of earlier attempts, and the journal gets
-attempts in index order, so which attempts can become rows never depends on scheduling, and a
-rerun resumes after the last journaled attempt.
+waiting for the slowest request of a wave.
+
+Attempts are decided (gated, deduplicated, journaled) in the order they finish, and the run stops
+the moment the n-th row is accepted; the attempts still in flight are dropped from the backend.
+Deciding in attempt order instead would make the end of every run wait for its slowest needed
+attempt with most slots idle, which cost ~25% of a 64-row run (benchmarks/throughput.py). The
+order in which attempts finish is fixed by the seeds and `--parallel`, so a rerun reproduces the
+rows; a resumed run first redoes the attempts that were in flight when it stopped.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from synthgen.backends.base import Backend, Completion, GenerationRequest, Messa
 from synthgen.config import InstructionsConfig
 from synthgen.dedup import NearDuplicateIndex
 from synthgen.errors import SynthgenError
-from synthgen.gates import check_text
+from synthgen.gates import check_text, has_repeated_line
 from synthgen.generators.instruction_writers import (
     Plan,
     magpie_request,
@@ -92,6 +96,12 @@ class InstructionsLoop:
         self.own_seconds = 0.0  # time spent in this feed's callbacks while the backend runs
         self.limit = config.n * config.max_attempts_factor
         self.inflight: list[_Attempt] = []
+        self.redo: list[int] = []  # attempts in flight when an earlier session stopped
+        # Attempts started beyond the n - rows still needed, so a streaming backend's slots stay
+        # full until the n-th row; set to its width by the caller. 0 for chunked backends, where
+        # a spare attempt costs a whole extra chunk.
+        self.spare = 0
+        self.dropped = 0  # attempts still in flight when the n-th row was accepted
 
     # ---- resume -------------------------------------------------------------------------
     def load(self, records: list[dict[str, Any]]) -> None:
@@ -99,6 +109,8 @@ class InstructionsLoop:
         for record in records:
             self._account(record)
             self.next_index = max(self.next_index, record["attempt"] + 1)
+        journaled = {record["attempt"] for record in records}
+        self.redo = [i for i in range(self.next_index) if i not in journaled]
 
     def _account(self, record: dict[str, Any]) -> None:
         self.counters["attempts"] += 1
@@ -153,15 +165,34 @@ class InstructionsLoop:
             if attempt.user_wanted:
                 attempt.user_wanted = False
                 return (attempt.plan.index, "user"), self._user_request(attempt.plan, attempt.retry)
-        window_full = len(self.inflight) >= cfg.batch_size
-        enough = len(self.rows) + len(self.inflight) >= cfg.n
-        if window_full or enough or self.next_index >= self.limit:
+        if len(self.inflight) >= cfg.batch_size or len(self.rows) + len(self.inflight) >= cfg.n + self.spare:
             return None
-        plan = make_plan(self.next_index, cfg.seed, cfg.method.value, cfg.magpie_share, self.topics)
-        self.next_index += 1
+        if self.redo:
+            index = self.redo.pop(0)
+        elif self.next_index < self.limit:
+            index = self.next_index
+            self.next_index += 1
+        else:
+            return None
+        plan = make_plan(index, cfg.seed, cfg.method.value, cfg.magpie_share, self.topics)
         attempt = _Attempt(plan=plan, user_wanted=False)
         self.inflight.append(attempt)
         return (plan.index, "user"), self._user_request(plan, 0)
+
+    def wanted(self, key: tuple[int, str]) -> bool:
+        """Whether a request still matters: False once its attempt was dropped (the run has n rows)."""
+        return any(a.plan.index == key[0] for a in self.inflight)
+
+    def check_partial(self, key: tuple[int, str], text: str) -> str | None:
+        """Stop an answer early once it repeats a line: the gates would reject it at any length.
+
+        Only complete lines count (the last one may still grow), which keeps this exactly as
+        strict as the final gate; a loop otherwise runs on to max_tokens (with the embedded
+        model ~5% of answers did, each costing as much as three kept answers).
+        """
+        if key[1] != "answer" or "\n" not in text:
+            return None
+        return "response_repetition" if has_repeated_line(text[: text.rindex("\n")]) else None
 
     def done(self, key: tuple[int, str], completion: Completion) -> None:
         """Record a finished request, then decide and journal what has become decidable."""
@@ -193,20 +224,20 @@ class InstructionsLoop:
             attempt.response_tokens = completion.completion_tokens
             if completion.finish_reason == "error":
                 attempt.reason = "response_backend_error"
+            elif completion.finish_reason == "aborted":
+                attempt.reason = completion.error or "response_aborted"
             elif completion.finish_reason == "length":
                 attempt.reason = "response_truncated"
             else:
                 attempt.reason = check_text(completion.text, self.config.response_limits, "response")
             attempt.response = completion.text.strip()
-        self._check_in_order()
-        self._journal_decided_prefix()
+        self._check_final()
+        self._journal_decided()
 
-    def _check_in_order(self) -> None:
-        """Gate and dedup user turns, in attempt order, as far as all earlier ones are final."""
+    def _check_final(self) -> None:
+        """Gate and dedup the user turns that are final, in attempt order among them."""
         for attempt in self.inflight:
-            if not attempt.user_final:
-                return
-            if attempt.checked:
+            if not attempt.user_final or attempt.checked:
                 continue
             attempt.checked = True
             if attempt.reason is not None:
@@ -220,14 +251,18 @@ class InstructionsLoop:
                     attempt.answer_wanted = True
             attempt.reason = reason
 
-    def _journal_decided_prefix(self) -> None:
-        """Journal the longest prefix of decided attempts; stop at the n-th accepted row."""
+    def _journal_decided(self) -> None:
+        """Journal every decided attempt; stop at the n-th accepted row."""
         records = []
-        while self.inflight and self.inflight[0].decided and len(self.rows) < self.config.n:
-            record = self._record(self.inflight.pop(0))
+        for attempt in [a for a in self.inflight if a.decided]:
+            if len(self.rows) >= self.config.n:
+                break
+            self.inflight.remove(attempt)
+            record = self._record(attempt)
             self._account(record)
             records.append(record)
         if len(self.rows) >= self.config.n:
+            self.dropped += len(self.inflight)
             self.inflight.clear()  # attempts past the n-th acceptance are discarded, never journaled
         if records:
             self.journal.append(records)
