@@ -30,6 +30,7 @@ import llama_cpp
 import synthgen
 from synthgen.backends.llama_model import LlamaModel
 from synthgen.generators.instruction_writers import WrittenTask
+from synthgen.instructions_api import DEFAULT_PARALLEL
 from synthgen.model_convert import runnable_model
 from synthgen.model_file import embedded_model_path
 
@@ -140,21 +141,28 @@ def synthgen_e2e(n: int, parallel: int) -> dict:
     manifest = json.loads((out / "manifest.json").read_text())
     session = manifest["timing"]["sessions"][-1]
     shutil.rmtree(out.parent, ignore_errors=True)
+    engine = session.get("engine", {})
     return {
         "rows": result.rows,
         "seconds": seconds,
         "tok_s": result.tokens["completion"] / seconds,
+        "engine_tok_s": engine.get("generated_tokens", 0) / seconds,
         "rows_min": 60 * result.rows / seconds,
         "non_model_share": session["non_model_share"],
         "attempts": result.counters["attempts"],
+        "prefilled": engine.get("prefilled_tokens", 0),
+        "generated": result.tokens["completion"],
+        "dropped": session.get("dropped_in_flight", 0),
+        "aborted": engine.get("aborted", 0),
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=64, help="rows for (c)")
-    parser.add_argument("--parallel", type=int, default=16)
+    parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help="--parallel for (c)")
     parser.add_argument("--peer-rows", type=int, default=6, help="rows for each naive peer run")
+    parser.add_argument("--no-peer", action="store_true", help="skip (b), for quick comparisons of (c) with (a)")
     parser.add_argument("--sweep", action="store_true", help="also measure the ceiling at parallel 8, 16, 32")
     args = parser.parse_args()
     shipped = embedded_model_path()
@@ -163,8 +171,16 @@ def main() -> int:
     if args.sweep:
         for p in (8, 16, 32):
             print(f"ceiling parallel={p}: {ceiling(run_file, p)['tok_s']:.0f} tok/s")
-    a = ceiling(run_file, args.parallel)
-    print(f"(a) ceiling, {args.parallel} x 200 tokens raw batched decode: {a['tok_s']:.0f} tok/s")
+    a = ceiling(run_file, 16)
+    print(f"(a) ceiling, 16 x 200 tokens raw batched decode: {a['tok_s']:.0f} tok/s")
+    if args.parallel != 16:
+        wide = ceiling(run_file, args.parallel)
+        print(f"    the same at synthgen's --parallel {args.parallel}: {wide['tok_s']:.0f} tok/s")
+    if args.no_peer:
+        c = synthgen_e2e(args.n, args.parallel)
+        print(f"(c) {c['tok_s']:.0f} tok/s ({c['engine_tok_s']:.0f} sampled), {c['rows_min']:.1f} rows/min, {c}")
+        print(f"ratio (c)/(a) tokens/s = {c['tok_s'] / a['tok_s']:.2f}")
+        return 0
     b_json = naive_peer(shipped, args.peer_rows, use_schema=True)
     print(
         f"(b) naive peer with JSON schema: {b_json['tok_s']:.0f} tok/s, {b_json['rows_min']:.1f} rows/min "
@@ -177,9 +193,14 @@ def main() -> int:
     )
     c = synthgen_e2e(args.n, args.parallel)
     print(
-        f"(c) synthgen instructions --n {args.n}: {c['tok_s']:.0f} tok/s, {c['rows_min']:.1f} rows/min, "
-        f"{c['seconds']:.0f} s wall incl. model load, {c['attempts']} attempts, "
+        f"(c) synthgen instructions --n {args.n} --parallel {args.parallel}: {c['tok_s']:.0f} tok/s, "
+        f"{c['rows_min']:.1f} rows/min, {c['seconds']:.0f} s wall incl. model load, {c['attempts']} attempts, "
         f"time outside the model {100 * c['non_model_share']:.1f}%"
+    )
+    print(
+        f"    tok/s counts the {c['generated']} tokens of decided attempts (kept and rejected); with the "
+        f"{c['dropped']} attempts dropped in flight at the end the engine sampled {c['engine_tok_s']:.0f} tok/s; "
+        f"{c['prefilled']} prompt tokens prefilled; {c['aborted']} looping answers stopped early"
     )
     print(
         f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a['tok_s']:.2f}; "

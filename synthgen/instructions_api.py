@@ -186,6 +186,8 @@ def instructions(
                 "rows_added": max(0, len(loop.rows) - rows_before),
                 "dropped_in_flight": loop.dropped,
             }
+            if isinstance(getattr(backend, "stats", None), dict):
+                session["engine"] = dict(backend.stats)  # decode calls, prefill, tokens of dropped requests
             manifest.update(
                 status=status,
                 updated=now_iso(),

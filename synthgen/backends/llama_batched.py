@@ -81,6 +81,8 @@ class LlamaBatchedBackend:
             "prefix_reused_tokens": 0,
             "cancelled": 0,
             "aborted": 0,
+            "prefilled_tokens": 0,  # prompt tokens decoded (those copied from the shared prefix excluded)
+            "generated_tokens": 0,  # every sampled token, including those of dropped requests
         }
         self.holder = self.parallel  # an extra sequence that keeps the shared chat prefix's KV
         self.prefix_tokens: list[int] = []
@@ -283,6 +285,7 @@ class LlamaBatchedBackend:
                     if last:
                         seq.row = n - 1
                 seq.prefilled += take
+                self.stats["prefilled_tokens"] += take
             batch.n_tokens = n
             if lib.llama_decode(self.ctx, batch) != 0:
                 raise RuntimeError("llama_decode failed")
@@ -331,6 +334,7 @@ class LlamaBatchedBackend:
         if self.model.is_eog(token):
             return self._finish(seq, "stop")
         seq.generated += 1
+        self.stats["generated_tokens"] += 1
         seq.out += self.model.piece(token)
         if params.stop:
             text = seq.out.decode("utf-8", "ignore")

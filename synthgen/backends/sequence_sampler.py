@@ -1,6 +1,6 @@
 """Per-sequence sampling for the batched engine, with cheap grammar constraints.
 
-Each sequence gets its own native sampler chain (penalties -> top-k -> top-p -> min-p ->
+Each sequence gets its own native sampler chain (top-k -> penalties -> top-p -> min-p ->
 temperature -> seeded dist), so its tokens depend on its own seed only. A JSON grammar is
 applied the way llama.cpp's own `common_sampler_sample` does it: sample freely, check just the
 sampled token against the grammar, and only if it is rejected resample from the full vocabulary
@@ -19,6 +19,7 @@ from synthgen.backends.base import SamplingParams
 
 TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
 PENALTY_LAST_N = 64
+SHORTLIST = 64  # candidates checked against a grammar before falling back to the whole vocabulary
 
 
 class SequenceSampler:
@@ -28,16 +29,22 @@ class SequenceSampler:
         self.lib = lib
         self.model = model
         chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
-        if params.repeat_penalty != 1.0:
+        penalties = params.repeat_penalty != 1.0
+        greedy = params.temperature <= 0
+        if not greedy and params.top_k > 0:
+            # top-k first: the penalty sampler then looks at k candidates instead of the whole
+            # vocabulary (0.19 -> 0.08 ms per token on 49k entries, ~5% of a 16-wide step). A
+            # penalty only lowers logits, so this changes only which token fills a freed top-k
+            # place, and top-p/min-p prune that tail anyway.
+            lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_k(params.top_k))
+        if penalties:
             lib.llama_sampler_chain_add(
                 chain,
                 lib.llama_sampler_init_penalties(model.n_vocab, PENALTY_LAST_N, params.repeat_penalty, 0.0, 0.0),
             )
-        if params.temperature <= 0:
+        if greedy:
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
         else:
-            if params.top_k > 0:
-                lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_k(params.top_k))
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_p(params.top_p, 1))
             if params.min_p > 0:
                 lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_min_p(params.min_p, 1))
@@ -86,13 +93,35 @@ class SequenceSampler:
         lib.llama_sampler_apply(self.grammar, ctypes.byref(one))
         if not np.isfinite(self.single["logit"][0]):
             self.resamples += 1
-            cand, arr = self._from_logits(lib.llama_get_logits_ith(ctx, row))
-            lib.llama_sampler_apply(self.grammar, ctypes.byref(arr))
-            lib.llama_sampler_apply(self.chain, ctypes.byref(arr))
-            token = int(cand["id"][arr.selected])
+            token = self._resample(lib.llama_get_logits_ith(ctx, row))
             lib.llama_sampler_accept(self.chain, token)
         lib.llama_sampler_accept(self.grammar, token)
         return token
+
+    def _resample(self, logits_ptr) -> int:
+        """Draw again with the grammar applied first: from a shortlist if it allows any, else all.
+
+        The grammar check costs ~0.15 us per vocabulary entry, ~7 ms for all 49k, about a
+        quarter of a whole 16-wide decode step. The tokens a rejected draw needs instead (a
+        quote, a comma, a brace) are almost always among the most likely ones, so the
+        grammar is first applied to the SHORTLIST highest logits only; the chain then samples
+        from those the grammar allows. Only if none is allowed does it check the whole
+        vocabulary. The draw can differ from a full-vocabulary one only when fewer than top-k
+        allowed tokens are in the shortlist, and then only by tokens ranked below the 64 most
+        likely, which top-p and min-p almost always prune.
+        """
+        lib = self.lib
+        cand, arr = self._from_logits(logits_ptr)
+        top = np.argpartition(cand["logit"], -SHORTLIST)[-SHORTLIST:]
+        short = cand[top]
+        short_arr = self._array(short)
+        lib.llama_sampler_apply(self.grammar, ctypes.byref(short_arr))
+        if np.isfinite(short["logit"]).any():
+            lib.llama_sampler_apply(self.chain, ctypes.byref(short_arr))
+            return int(short["id"][short_arr.selected])
+        lib.llama_sampler_apply(self.grammar, ctypes.byref(arr))
+        lib.llama_sampler_apply(self.chain, ctypes.byref(arr))
+        return int(cand["id"][arr.selected])
 
     def close(self) -> None:
         if self.chain:
