@@ -170,6 +170,8 @@ class LlamaBatchedBackend:
                     "parallel": self.parallel,
                     "n_threads": self.n_threads,
                     "flash_attn": True,
+                    # memory the KV cache takes for a stream: grows with parallel (README, --parallel)
+                    "kv_cache_mib": round((self.parallel + 1) * self.stream_ctx_per_seq * m.kv_bytes_per_token / 2**20),
                 },
             )
         return self._info

@@ -74,6 +74,15 @@ class LlamaModel:
         self._env.globals["raise_exception"] = _raise
         self._template = None
 
+    @property
+    def kv_bytes_per_token(self) -> int:
+        """Bytes of f16 K and V cache one token costs in one sequence: sizes the default --parallel."""
+        lib = self.lib
+        n_head = max(1, lib.llama_model_n_head(self.model))
+        head_dim = lib.llama_model_n_embd(self.model) // n_head
+        kv_width = head_dim * lib.llama_model_n_head_kv(self.model)
+        return lib.llama_model_n_layer(self.model) * 2 * kv_width * 2
+
     def meta(self, key: str) -> str | None:
         """A GGUF metadata value as a string, or None."""
         buf = ctypes.create_string_buffer(1 << 16)
