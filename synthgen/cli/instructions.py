@@ -53,7 +53,8 @@ def instructions_command(
         None,
         "--batch-size",
         min=1,
-        help="Attempts per wave of requests. Default: 4 x --parallel. Which attempts become rows never depends on it.",
+        help="Most attempts in flight at once (a backend without streaming gets them in chunks of this size). "
+        "Default: 4 x --parallel.",
     ),
     convert: str = typer.Option(
         "auto",
