@@ -1,11 +1,10 @@
 """In-process llama.cpp backend that decodes many sequences per `llama_decode`.
 
-One context holds `parallel` decoding slots, each request in its own KV stream (sequence id;
-kv_sequences.py hands them out, reusing KV of the chat template's opening or of a finished
-request the new one continues). Requests stream from a queue into free slots; every step builds
-one batch with the next token of each generating slot plus prompt chunks of newly admitted ones,
-decodes it, and samples each slot that produced logits with that slot's own sampler chain. A
-finished slot is refilled in the next step while the others keep decoding (continuous batching). This reaches the
+One context holds `parallel` sequence slots (`n_seq_max`, one KV stream per slot). Requests
+stream from a queue into free slots; every step builds one batch with the next token of each
+generating slot plus prompt chunks of newly admitted ones, decodes it, and samples each slot
+that produced logits with that slot's own sampler chain. A finished slot is cleared and refilled
+in the next step while the others keep decoding (continuous batching). This reaches the
 machine's native ceiling (llama-batched-bench / llama-server -np N) on 2 cores, about twice the
 single-sequence high-level API (shared/reference/llamacpp.md §1, §4).
 
@@ -22,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, RequestFeed
-from synthgen.backends.kv_sequences import KvSequences
 from synthgen.backends.llama_model import LlamaModel, quiet_stderr
 from synthgen.backends.sequence_sampler import SequenceSampler
 from synthgen.json_grammar import schema_to_gbnf
@@ -43,8 +41,6 @@ class _Sequence:
     generated: int = 0
     out: bytearray = field(default_factory=bytearray)
     row: int = -1  # batch row holding this sequence's logits after the last decode
-    seq_id: int = -1  # the llama.cpp sequence (KV stream) it decodes in
-    fed: list[int] = field(default_factory=list)  # generated tokens decoded into its KV
 
 
 class LlamaBatchedBackend:
@@ -61,7 +57,6 @@ class LlamaBatchedBackend:
         source_path: str | Path | None = None,
         stream_ctx_per_seq: int = 2048,
         reuse_prefix: bool = True,
-        park: int | None = None,
     ):
         self.model = LlamaModel(model_path, verbose=verbose)
         self.lib = self.model.lib
@@ -83,17 +78,14 @@ class LlamaBatchedBackend:
             "grammar_resamples": 0,
             "context_builds": 0,
             "busy_slot_steps": 0,
-            "prefix_reused_tokens": 0,  # prompt tokens copied from the holder instead of prefilled
-            "parked_reused_tokens": 0,  # prompt tokens found in a parked sequence's KV
+            "prefix_reused_tokens": 0,
             "cancelled": 0,
             "aborted": 0,
             "prefilled_tokens": 0,  # prompt tokens decoded (those copied from the shared prefix excluded)
             "generated_tokens": 0,  # every sampled token, including those of dropped requests
         }
-        # finished sequences whose KV is kept for a follow-up request (kv_sequences.py)
-        park = max(2, self.parallel // 4) if park is None else park
-        self.kv = KvSequences(self.lib, self.parallel, park if reuse_prefix else 0)
-        self.kv.stats = self.stats  # its reuse counters are the engine's
+        self.holder = self.parallel  # an extra sequence that keeps the shared chat prefix's KV
+        self.prefix_tokens: list[int] = []
         self.reuse_prefix = reuse_prefix
         self.check_partial = None  # the streaming feed's early-stop check, if it has one
 
@@ -105,8 +97,8 @@ class LlamaBatchedBackend:
         self._free_context()
         lib = self.lib
         params = lib.llama_context_default_params()
-        params.n_seq_max = self.kv.n_seq_max
-        params.n_ctx = needed * self.kv.n_seq_max
+        params.n_seq_max = self.parallel + 1
+        params.n_ctx = needed * (self.parallel + 1)
         params.n_batch = self.n_batch
         params.n_ubatch = self.n_batch
         params.n_threads = self.n_threads
@@ -132,15 +124,15 @@ class LlamaBatchedBackend:
         text = self.model.chat_prefix() if self.reuse_prefix else ""
         tokens = self.model.tokenize(text, add_special=self.model.add_bos) if text else []
         if len(tokens) < 8 or len(tokens) >= min(self.ctx_per_seq, self.n_batch):
-            self.kv.reset(self.ctx, [])
+            self.prefix_tokens = []
             return
         n = 0
         for k, token in enumerate(tokens):
-            n = self._add(self.batch, n, token, k, self.kv.holder, False)
+            n = self._add(self.batch, n, token, k, self.holder, False)
         self.batch.n_tokens = n
         if self.lib.llama_decode(self.ctx, self.batch) != 0:
             raise RuntimeError("llama_decode failed on the shared prefix")
-        self.kv.reset(self.ctx, tokens)
+        self.prefix_tokens = tokens
 
     def _free_context(self) -> None:
         if self.batch is not None:
@@ -179,7 +171,7 @@ class LlamaBatchedBackend:
                     "n_threads": self.n_threads,
                     "flash_attn": True,
                     # memory the KV cache takes for a stream: grows with parallel (README, --parallel)
-                    "kv_cache_mib": round(self.kv.n_seq_max * self.stream_ctx_per_seq * m.kv_bytes_per_token / 2**20),
+                    "kv_cache_mib": round((self.parallel + 1) * self.stream_ctx_per_seq * m.kv_bytes_per_token / 2**20),
                 },
             )
         return self._info
@@ -228,7 +220,28 @@ class LlamaBatchedBackend:
             self.check_partial = None
 
     # ---- the decode loop ----------------------------------------------------------------
-    def _admit(self, item, done) -> _Sequence | None:
+    def _reuse_prefix(self, slot: int, tokens: list[int]) -> int:
+        """Copy the holder's prefix KV into `slot`; return how many prompt tokens it covers.
+
+        With one KV stream per sequence llama.cpp copies whole streams, so the copy brings the
+        full prefix and any part past the shared length is removed again. At least the last
+        prompt token is always decoded, since its logits start the generation.
+        """
+        prefix = self.prefix_tokens
+        limit = min(len(prefix), len(tokens) - 1)
+        shared = 0
+        while shared < limit and tokens[shared] == prefix[shared]:
+            shared += 1
+        if shared < 8:
+            return 0
+        memory = self.lib.llama_get_memory(self.ctx)
+        self.lib.llama_memory_seq_cp(memory, self.holder, slot, -1, -1)
+        if shared < len(prefix):
+            self.lib.llama_memory_seq_rm(memory, slot, shared, -1)
+        self.stats["prefix_reused_tokens"] += shared
+        return shared
+
+    def _admit(self, item, done, slot: int) -> _Sequence | None:
         key, request, tokens = item
         if not tokens:
             done(key, Completion(finish_reason="error", error="empty prompt"))
@@ -240,11 +253,12 @@ class LlamaBatchedBackend:
         grammar = self._grammar(request.json_schema) if request.json_schema else None
         sampler = SequenceSampler(self.lib, self.model, request.params, request.seed, grammar)
         seq = _Sequence(index=key, request=request, tokens=tokens, sampler=sampler)
-        seq.seq_id, seq.prefilled = self.kv.acquire(tokens)
+        seq.prefilled = self._reuse_prefix(slot, tokens)
         return seq
 
     def _run(self, next_item, done, wanted=None) -> None:
         lib, batch = self.lib, self.batch
+        memory = lib.llama_get_memory(self.ctx)
         slots: list[_Sequence | None] = [None] * self.parallel
         while True:
             for s in range(self.parallel):
@@ -252,25 +266,24 @@ class LlamaBatchedBackend:
                     item = next_item()
                     if item is None:
                         break
-                    slots[s] = self._admit(item, done)
+                    slots[s] = self._admit(item, done, s)
             if not any(slots):
                 return
             n = 0
             # Generating slots first: one token each, at the next position, logits on.
-            for seq in slots:
+            for s, seq in enumerate(slots):
                 if seq is not None and seq.pending is not None:
-                    n = self._add(batch, n, seq.pending, len(seq.tokens) + len(seq.fed), seq.seq_id, True)
+                    n = self._add(batch, n, seq.pending, len(seq.tokens) + seq.generated - 1, s, True)
                     seq.row = n - 1
-                    seq.fed.append(seq.pending)
                     seq.pending = None
             # Then prompt chunks of admitted slots, as far as the batch has room.
-            for seq in slots:
+            for s, seq in enumerate(slots):
                 if seq is None or seq.prefilled >= len(seq.tokens) or n >= self.n_batch:
                     continue
                 take = min(len(seq.tokens) - seq.prefilled, self.n_batch - n)
                 for k in range(seq.prefilled, seq.prefilled + take):
                     last = k == len(seq.tokens) - 1
-                    n = self._add(batch, n, seq.tokens[k], k, seq.seq_id, last)
+                    n = self._add(batch, n, seq.tokens[k], k, s, last)
                     if last:
                         seq.row = n - 1
                 seq.prefilled += take
@@ -288,7 +301,7 @@ class LlamaBatchedBackend:
                 if completion is not None:
                     self.stats["grammar_resamples"] += seq.sampler.resamples
                     seq.sampler.close()
-                    self.kv.release(seq.seq_id, seq.tokens + seq.fed)  # parked for a follow-up
+                    lib.llama_memory_seq_rm(memory, s, -1, -1)
                     slots[s] = None
                     done(seq.index, completion)
             if wanted is not None:
@@ -299,10 +312,11 @@ class LlamaBatchedBackend:
 
         Without this a finished run would keep decoding its discarded requests to their end.
         """
+        memory = self.lib.llama_get_memory(self.ctx)
         for s, seq in enumerate(slots):
             if seq is not None and not wanted(seq.index):
                 seq.sampler.close()
-                self.kv.release(seq.seq_id, None)
+                self.lib.llama_memory_seq_rm(memory, s, -1, -1)
                 slots[s] = None
                 self.stats["cancelled"] += 1
 
