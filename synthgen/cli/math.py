@@ -1,0 +1,138 @@
+"""`synthgen math` and `synthgen logic`: verified problems as GRPO rows (TRL prompt-only format)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from synthgen.cli.solve_options import echo_solve_summary, solve_cli_options
+from synthgen.cli.source_options import SOURCE_HELP, echo_source_summary, source_cli_options
+from synthgen.errors import SynthgenError
+
+_MATH_GROUPS = "arithmetic, algebra, calculus, number_theory, linear_algebra, counting"
+_LOGIC_GROUPS = "sat, knights, ordering"
+
+
+def _options(kind: str, groups: str):
+    """The shared option set; typer reads the help text from these defaults."""
+    return dict(
+        n=typer.Option(100, "--n", help="Number of rows to produce (exactly this many, all distinct)."),
+        out=typer.Option(
+            None,
+            "--out",
+            help=f"Run folder (a dataset repository). Default: outputs/{kind}-<UTC time>. "
+            "Rerunning with the same options on the same folder resumes it.",
+        ),
+        families=typer.Option(
+            None,
+            "--families",
+            help=f"Comma-separated family groups ({groups}) or exact family names "
+            "(see the README for the list). Default: all. Rows are spread round-robin over them.",
+        ),
+        difficulty=typer.Option(
+            "1-3",
+            "--difficulty",
+            help="Difficulty levels 1-5 as a range '1-3', a list '2,4' or one level '5'. Levels set sizes "
+            "(digits, degree, matrix size, people, clauses) and are spread evenly over the rows.",
+        ),
+        seed=typer.Option(0, "--seed", min=0, help="Run seed; each problem is a pure function of it and its slot."),
+        source=typer.Option("procedural", "--source", help=SOURCE_HELP),
+        exclude=typer.Option(
+            None,
+            "--exclude",
+            help="Earlier run folder whose problem ids must not be repeated (cross-run dedup); repeatable.",
+        ),
+        overwrite=typer.Option(
+            False, "--overwrite", help="Replace an existing run folder made with different options."
+        ),
+        quiet=typer.Option(False, "--quiet", help="No progress line; only the final summary."),
+        **solve_cli_options(),
+        **source_cli_options(),
+    )
+
+
+def _run(kind: str, n, out, families, difficulty, seed, source, exclude, overwrite, quiet, **extra) -> None:
+    from synthgen.math_api import run_problems
+    from synthgen.run_folder import default_out
+
+    out = out or default_out(kind)
+    try:
+        result = run_problems(
+            kind, n, out, families, difficulty, seed, source, exclude or None, overwrite, not quiet, **extra
+        )
+    except KeyboardInterrupt:
+        raise SynthgenError(
+            f"interrupted; finished rows are kept in {out}; rerun the same command to resume", exit_code=130
+        ) from None
+    counters = result.counters
+    typer.echo(f"done: {result.rows} rows in {result.out}")
+    per_family = ", ".join(f"{k}={v}" for k, v in counters.get("accepted_by_family", {}).items())
+    typer.echo(f"  slots {counters.get('slots', 0)} | wall {result.wall_s:.1f}s | rows per family: {per_family}")
+    skipped = ", ".join(f"{k}={v}" for k, v in counters.get("rejected_slots", {}).items()) or "none"
+    typer.echo(f"  skipped slots: {skipped}")
+    typer.echo(f'  load: datasets.load_dataset("{result.out}", split="train")')
+    echo_solve_summary(result)
+    echo_source_summary(result)
+
+
+_M = _options("math", _MATH_GROUPS)
+_L = _options("logic", _LOGIC_GROUPS)
+
+
+def math_command(
+    n: int = _M["n"],
+    out: Path = _M["out"],
+    families: str = _M["families"],
+    difficulty: str = _M["difficulty"],
+    seed: int = _M["seed"],
+    source: str = _M["source"],
+    exclude: list[Path] = _M["exclude"],
+    overwrite: bool = _M["overwrite"],
+    quiet: bool = _M["quiet"],
+    solve: int = _M["solve"],
+    keep_pass_rate: str = _M["keep_pass_rate"],
+    emit_sft: Path = _M["emit_sft"],
+    emit_dpo: Path = _M["emit_dpo"],
+    solve_temperature: float = _M["solve_temperature"],
+    solve_max_tokens: int = _M["solve_max_tokens"],
+    model: Path = _M["model"],
+    parallel: int = _M["parallel"],
+    convert: str = _M["convert"],
+    word_problems: bool = _M["word_problems"],
+    topics: Path = _M["topics"],
+    max_attempts: int = _M["max_attempts"],
+) -> None:
+    """Generate verified math problems (answer built first, self-checked) as GRPO rows."""
+    _run("math", n, out, families, difficulty, seed, source, exclude, overwrite, quiet,
+         solve=solve, keep_pass_rate=keep_pass_rate, emit_sft=emit_sft, emit_dpo=emit_dpo,
+         solve_temperature=solve_temperature, solve_max_tokens=solve_max_tokens,
+         model=model, parallel=parallel, convert=convert,
+         word_problems=word_problems, topics=topics, max_attempts=max_attempts)  # fmt: skip
+
+
+def logic_command(
+    n: int = _L["n"],
+    out: Path = _L["out"],
+    families: str = _L["families"],
+    difficulty: str = _L["difficulty"],
+    seed: int = _L["seed"],
+    source: str = _L["source"],
+    exclude: list[Path] = _L["exclude"],
+    overwrite: bool = _L["overwrite"],
+    quiet: bool = _L["quiet"],
+    solve: int = _L["solve"],
+    keep_pass_rate: str = _L["keep_pass_rate"],
+    emit_sft: Path = _L["emit_sft"],
+    emit_dpo: Path = _L["emit_dpo"],
+    solve_temperature: float = _L["solve_temperature"],
+    solve_max_tokens: int = _L["solve_max_tokens"],
+    model: Path = _L["model"],
+    parallel: int = _L["parallel"],
+    convert: str = _L["convert"],
+) -> None:
+    """Generate logic puzzles (SAT assignments, knights and knaves, orderings) with unique or checkable answers."""
+    _run("logic", n, out, families, difficulty, seed, source, exclude, overwrite, quiet,
+         solve=solve, keep_pass_rate=keep_pass_rate, emit_sft=emit_sft, emit_dpo=emit_dpo,
+         solve_temperature=solve_temperature, solve_max_tokens=solve_max_tokens,
+         model=model, parallel=parallel, convert=convert)  # fmt: skip
