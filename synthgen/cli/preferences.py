@@ -1,0 +1,128 @@
+"""`synthgen preferences`: preference pairs (prompt / chosen / rejected) for DPO and reward models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from synthgen.errors import SynthgenError
+
+
+def preferences_command(
+    n: int = typer.Option(100, "--n", help="Number of pairs to produce (exactly this many pass every check)."),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Run folder (a dataset repository). Default: outputs/preferences-<UTC time>. "
+        "Rerunning with the same options on the same folder resumes it.",
+    ),
+    prompts_from: Path = typer.Option(
+        None,
+        "--prompts-from",
+        help="Prompts to answer: a synthgen SFT run folder, a .jsonl/.json/.parquet file, a text file "
+        "(one prompt per line) or a local HF dataset folder. Default: write fresh prompts with the "
+        "instructions machinery.",
+    ),
+    prompt_column: str = typer.Option(
+        None, "--prompt-column", help="Column holding the prompts when the source has several candidates."
+    ),
+    candidates: int = typer.Option(4, "--candidates", help="Responses per prompt (>= 2), made diverse on purpose."),
+    model: Path = typer.Option(
+        None,
+        "--model",
+        help="Policy GGUF model that writes prompts and answers. Default: env SYNTHGEN_MODEL, else the "
+        "embedded SmolLM2-135M-Instruct.",
+    ),
+    judge_model: Path = typer.Option(
+        None, "--judge-model", help="GGUF model that judges the answers. Default: the policy model."
+    ),
+    min_margin: float = typer.Option(
+        1.0, "--min-margin", help="Least gap between chosen and rejected mean rubric scores (1-10 scale)."
+    ),
+    strategy: str = typer.Option(
+        "best-worst", "--strategy", help="Which candidates form the pair: best-worst, best-second or best-random."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Run seed; fixes every prompt's plan and sampler seeds."),
+    prompts: Path = typer.Option(
+        None, "--prompts", help="Folder of prompt templates overriding files of the same name in prompts/."
+    ),
+    system_prompt: str = typer.Option(
+        None, "--system-prompt", help="Add this system turn to every prompt. Default: none."
+    ),
+    parallel: int = typer.Option(
+        16, "--parallel", min=1, help="Sequences llama.cpp decodes at once (per model, with --judge-model)."
+    ),
+    batch_size: int = typer.Option(
+        None, "--batch-size", min=1, help="Prompts in flight at once. Default: 2 x --parallel."
+    ),
+    convert: str = typer.Option(
+        "auto", "--convert", help="'auto', 'q8_0' or 'none': as for `synthgen instructions`, for both models."
+    ),
+    export: str = typer.Option(
+        "dpo",
+        "--export",
+        help="'dpo': the DPOTrainer rows only; 'reward': also a `reward` config of implicit-prompt rows "
+        "(full conversations in chosen/rejected, plus margin) for RewardTrainer.",
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing run folder made with different options."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own logging."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress line; only the final summary."),
+) -> None:
+    """Generate preference pairs (TRL prompt / chosen / rejected) judged by an LLM, for DPO."""
+    from synthgen.preferences_api import preferences
+    from synthgen.run_folder import default_out
+
+    out = out or default_out("preferences")
+    try:
+        result = preferences(
+            n,
+            out,
+            prompts_from=prompts_from,
+            prompt_column=prompt_column,
+            candidates=candidates,
+            model=model,
+            judge_model=judge_model,
+            min_margin=min_margin,
+            strategy=strategy,
+            seed=seed,
+            prompts=prompts,
+            system_prompt=system_prompt,
+            parallel=parallel,
+            batch_size=batch_size,
+            convert=convert,
+            export=export,
+            overwrite=overwrite,
+            verbose=verbose,
+            progress=not quiet,
+        )
+    except KeyboardInterrupt:
+        raise SynthgenError(
+            f"interrupted; finished pairs are kept in {out}; rerun the same command to resume", exit_code=130
+        ) from None
+    print_summary(result)
+
+
+def print_summary(result) -> None:
+    """Pairs, drops by reason, judge agreement, tokens, wall time and pairs/minute."""
+    from synthgen.preferences_api import drop_counts
+    from synthgen.progress import format_duration
+
+    counters = dict(result.counters)
+    drops = sorted(drop_counts(counters).items(), key=lambda kv: -kv[1])
+    checks, agree = counters.get("pairwise_checks", 0), counters.get("pairwise_orders_agree", 0)
+    session = max(result.session_s, 1e-9)
+    typer.echo(f"done: {result.rows} pairs in {result.out}")
+    typer.echo(
+        f"  prompts tried {counters.get('attempts', 0)} | generated tokens {result.tokens.get('completion', 0)} | "
+        f"wall {format_duration(result.wall_s)} (this session {format_duration(result.session_s)}) | "
+        f"{60 * result.rows / max(result.wall_s, 1e-9):.1f} pairs/min"
+    )
+    typer.echo(f"  dropped: {', '.join(f'{k}={v}' for k, v in drops) or 'none'}")
+    rate = f"{100 * agree / checks:.1f}%" if checks else "n/a"
+    typer.echo(f"  judge A/B order agreement: {agree}/{checks} ({rate})")
+    if session > 0 and result.backend_s:
+        typer.echo(f"  time outside the model: {100 * (1 - result.backend_s / session):.1f}%")
+    typer.echo(f'  load: datasets.load_dataset("{result.out}", split="train")')
