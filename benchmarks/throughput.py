@@ -205,7 +205,11 @@ def main() -> int:
     print(
         f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a['tok_s']:.2f}; "
         f"(c)/(b, JSON schema) rows/min = {c['rows_min'] / max(b_json['rows_min'], 1e-9):.1f}x; "
-        f"(c)/(b, prompt-only JSON) rows/min = {c['rows_min'] / max(b_plain['rows_min'], 1e-9):.1f}x"
+        + (
+            f"(c)/(b, prompt-only JSON) rows/min = {c['rows_min'] / b_plain['rows_min']:.1f}x"
+            if b_plain["rows"]
+            else "(b, prompt-only JSON) made no valid row"
+        )
     )
     return 0
 

@@ -2,13 +2,28 @@
 
 Public API (each CLI command has an equal function here):
     synthgen.instructions(n=..., out=..., ...) -> RunResult   # SFT instruction-response pairs
+    synthgen.preferences(n=..., out=..., ...) -> RunResult    # DPO preference pairs (LLM judge)
+    synthgen.math(n=..., out=..., ...) -> ProblemsResult      # verified math problems (GRPO)
+    synthgen.logic(n=..., out=..., ...) -> ProblemsResult     # verified logic puzzles (GRPO)
+    synthgen.verify_dataset(dir) -> VerifyReport              # re-check a math/logic run folder
 
 Names are imported lazily so that `synthgen --help` does not pay for importing `datasets`.
 """
 
 from typing import Any
 
-__all__ = ["RunResult", "SynthgenError", "__version__", "instructions"]
+__all__ = [
+    "ProblemsResult",
+    "RunResult",
+    "SynthgenError",
+    "VerifyReport",
+    "__version__",
+    "instructions",
+    "logic",
+    "math",
+    "preferences",
+    "verify_dataset",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -16,6 +31,18 @@ def __getattr__(name: str) -> Any:
         from synthgen import instructions_api
 
         return getattr(instructions_api, name)
+    if name == "preferences":
+        from synthgen.preferences_api import preferences
+
+        return preferences
+    if name in ("math", "logic", "ProblemsResult"):
+        from synthgen import math_api
+
+        return getattr(math_api, name)
+    if name in ("verify_dataset", "VerifyReport"):
+        from synthgen.verify import verify_dir
+
+        return getattr(verify_dir, name)
     if name == "SynthgenError":
         from synthgen.errors import SynthgenError
 

@@ -17,6 +17,9 @@ except ImportError:  # older typer runs on click itself
     from click import exceptions as click_exceptions
 
 from synthgen.cli.instructions import instructions_command
+from synthgen.cli.math import logic_command, math_command
+from synthgen.cli.preferences import preferences_command
+from synthgen.cli.verify import verify_command
 from synthgen.errors import SynthgenError
 
 app = typer.Typer(
@@ -47,6 +50,10 @@ def root(
 
 
 app.command("instructions")(instructions_command)
+app.command("preferences")(preferences_command)
+app.command("math")(math_command)
+app.command("logic")(logic_command)
+app.command("verify")(verify_command)
 
 
 def error(message: str) -> None:
