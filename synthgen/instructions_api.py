@@ -24,6 +24,7 @@ from synthgen.model_file import embedded_model_path, resolve_model_path
 from synthgen.progress import Progress
 from synthgen.prompts import PromptSet
 from synthgen.run_folder import CARD, MANIFEST, RunFolder, default_out, now_iso
+from synthgen.run_session import run_session, timing
 from synthgen.sft_row import SFT_FEATURES
 from synthgen.topics_file import read_topics
 from synthgen.versions import library_versions, synthgen_version
@@ -194,24 +195,13 @@ def instructions(
                 rows=min(len(loop.rows), config.n),
                 counters=dict(loop.counters),
                 tokens=dict(loop.tokens),
-                timing={
-                    "sessions": [*sessions, session],
-                    "wall_s": round(sum(s["seconds"] for s in [*sessions, session]), 2),
-                },
+                timing=timing([*sessions, session]),
             )
             folder.write_json_atomic(MANIFEST, manifest)
             folder.write_text_atomic(CARD, render_sft_card(manifest))
             return session
 
-        write_manifest("running")
-        try:
-            loop.run()
-        except BaseException:
-            journal.close()
-            write_manifest("interrupted")
-            raise
-        journal.close()
-        loop.progress.close()
+        run_session(loop, journal, write_manifest)
         rows = sorted(loop.rows[: config.n], key=lambda row: row["attempt"])  # same order however they finished
         manifest["data"] = folder.write_parquet(rows, SFT_FEATURES)
         session = write_manifest("complete")

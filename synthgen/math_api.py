@@ -26,6 +26,7 @@ from synthgen.problems_card import render_problems_card
 from synthgen.progress import Progress
 from synthgen.prompts import PromptSet
 from synthgen.run_folder import CARD, MANIFEST, RunFolder, default_out, now_iso
+from synthgen.run_session import run_session, timing
 from synthgen.solve_setup import (
     DEFAULT_PARALLEL,
     SharedBackend,
@@ -287,21 +288,13 @@ def run_problems(
                 updated=now_iso(),
                 rows=min(len(loop.rows), config.n),
                 counters=loop.counters_json(),
-                timing={"sessions": all_sessions, "wall_s": round(sum(s["seconds"] for s in all_sessions), 2)},
+                timing=timing(all_sessions),
             )
             folder.write_json_atomic(MANIFEST, manifest)
             folder.write_text_atomic(CARD, render_problems_card(manifest))
             return session
 
-        write_manifest("running")
-        try:
-            loop.run()
-        except BaseException:
-            journal.close()
-            write_manifest("interrupted")
-            raise
-        journal.close()
-        loop.progress.close()
+        run_session(loop, journal, write_manifest)
         manifest["data"] = folder.write_parquet(loop.rows[: config.n], PROBLEM_FEATURES)
         if solve is not None:
             finish_solve(solve, journal.read(), manifest, folder.path)

@@ -29,6 +29,7 @@ from synthgen.progress import Progress
 from synthgen.prompt_sources import load_prompt_source
 from synthgen.prompts import PromptSet
 from synthgen.run_folder import CARD, DATA_FILE, MANIFEST, RunFolder, default_out, now_iso
+from synthgen.run_session import run_session, timing
 from synthgen.versions import library_versions, synthgen_version
 
 WINDOW_PER_SLOT = 2  # prompts in flight per decoding slot: each yields k candidates + k judge calls
@@ -234,7 +235,7 @@ def preferences(
                     "rate": round(loop.counters["pairwise_orders_agree"] / checks, 4) if checks else None,
                 },
                 tokens=dict(loop.tokens),
-                timing={"sessions": all_sessions, "wall_s": round(sum(s["seconds"] for s in all_sessions), 2)},
+                timing=timing(all_sessions),
             )
             folder.write_json_atomic(MANIFEST, manifest)
             folder.write_text_atomic(CARD, render_preferences_card(manifest))
@@ -252,15 +253,7 @@ def preferences(
                 manifest["data_reward"] = None
             return write_manifest(status)
 
-        write_manifest("running")
-        try:
-            loop.run()
-        except BaseException:
-            journal.close()
-            write_manifest("interrupted")
-            raise
-        journal.close()
-        loop.progress.close()
+        run_session(loop, journal, write_manifest)
         if len(loop.rows) < config.n:
             finalise("incomplete")
             top = ", ".join(f"{k}={v}" for k, v in sorted(manifest["drops"].items(), key=lambda kv: -kv[1])[:3])
