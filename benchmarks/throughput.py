@@ -200,7 +200,7 @@ def main() -> int:
     print(
         f"    tok/s counts the {c['generated']} tokens of decided attempts (kept and rejected); with the "
         f"{c['dropped']} attempts dropped in flight at the end the engine sampled {c['engine_tok_s']:.0f} tok/s; "
-        f"{c['prefilled']} prompt tokens prefilled; {c['aborted']} looping answers stopped early"
+        f"{c['prefilled']} prompt tokens prefilled; {c['aborted']} answers stopped early (refusal or looping)"
     )
     print(
         f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a['tok_s']:.2f}; "

@@ -51,6 +51,12 @@ def has_repeated_line(text: str, times: int = 3) -> bool:
     return False
 
 
+def is_refusal(text: str) -> bool:
+    """True if `text` opens with a refusal; decidable from its first few words, so a partial answer
+    that starts this way is rejected already."""
+    return bool(_REFUSAL.search(text.strip().replace("\u2019", "'")))  # typographic apostrophes too
+
+
 def check_text(text: str, limits: GateLimits, prefix: str) -> str | None:
     """Return the rejection reason for `text` (e.g. "instruction_too_short") or None if it passes."""
     stripped = text.strip()
@@ -60,7 +66,7 @@ def check_text(text: str, limits: GateLimits, prefix: str) -> str | None:
         return f"{prefix}_too_short"
     if len(stripped) > limits.max_chars:
         return f"{prefix}_too_long"
-    if _REFUSAL.search(stripped.replace("\u2019", "'")):  # typographic apostrophes too
+    if is_refusal(stripped):
         return f"{prefix}_refusal"
     if repetition_share(stripped) > limits.max_repeated_ngram_share or has_repeated_line(stripped):
         return f"{prefix}_repetition"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
-from synthgen.backends.llama_batched import LlamaBatchedBackend
+from synthgen.backends.llama_batched import PARTIAL_CHECK_EVERY, LlamaBatchedBackend
 from synthgen.model_convert import Q8_0, SLOW_FILE_TYPES, gguf_file_type, runnable_model
 from synthgen.model_file import embedded_model_path
 
@@ -206,8 +206,70 @@ def test_check_partial_stops_a_request_early_with_its_reason(q8_path):
     backend.stream(feed)
     aborted = feed.done_keys[1]
     assert aborted.finish_reason == "aborted" and aborted.error == "too_dark"
-    assert aborted.completion_tokens == 32, "checked every 32 generated tokens"
+    assert aborted.completion_tokens == PARTIAL_CHECK_EVERY, "checked every PARTIAL_CHECK_EVERY tokens"
     kept = feed.done_keys[0]
     assert kept.finish_reason in ("stop", "length") and kept.error is None
-    if kept.completion_tokens >= 32:
+    if kept.completion_tokens >= PARTIAL_CHECK_EVERY:
         assert any(key == 0 for key, _ in feed.seen), "the other request was checked too and went on"
+
+
+def test_reusing_slot_kv_and_learned_prefixes_gives_the_same_next_tokens(q8_path, monkeypatch):
+    """A continuation of an earlier completion (Magpie's answer after its user turn) and prompts
+    sharing a long template part reuse KV instead of decoding it, and predict the same tokens.
+
+    Reused KV is bit-identical to a prefill split at the same point, but llama.cpp gives last-bit
+    differences between split and whole prefills (max |logit difference| up to ~0.9 on these
+    prompts with no reuse at all, prefilling in 32-token chunks), which can flip a greedy near-tie
+    later on. So the first-token logits of every request are compared: same argmax, and
+    differences within that bound; a prompt that differs by one word moves them by ~4.
+    """
+    from synthgen.backends import sequence_sampler
+
+    samplers, original_sample = [], sequence_sampler.SequenceSampler.sample
+
+    def sample(self, ctx, row):
+        if not hasattr(self, "first_logits"):
+            logits = self.lib.llama_get_logits_ith(ctx, row)
+            self.first_logits = np.ctypeslib.as_array(logits, shape=(self.model.n_vocab,)).copy()
+            samplers.append(self)
+        return original_sample(self, ctx, row)
+
+    monkeypatch.setattr(sequence_sampler.SequenceSampler, "sample", sample)
+    template = (
+        "Write one request that a user might send to an AI assistant. Reply with JSON only, "
+        'with the fields "instruction" and "input". The request is about {}.'
+    )
+    topics = ("rivers", "cooking", "chess", "taxes", "bees", "trains", "music", "sleep")
+    greedy = SamplingParams(max_tokens=12, temperature=0.0)
+    first = [
+        GenerationRequest(messages=[Message(role="user", content=template.format(t))], params=greedy) for t in topics
+    ]
+    texts = [c.text for c in LlamaBatchedBackend(q8_path, parallel=2, reuse_prefix=False).generate(first)]
+    follow = [
+        GenerationRequest(
+            messages=[
+                Message(role="user", content=template.format(t)),
+                Message(role="assistant", content=text),
+                Message(role="user", content="Shorter, please."),
+            ],
+            params=greedy,
+        )
+        for t, text in zip(topics, texts, strict=True)
+    ]
+
+    def first_logits(backend):
+        samplers.clear()
+        backend.generate(first)
+        backend.generate(follow)  # each continuation finds its first request's KV in some slot
+        return [s.first_logits for s in samplers]
+
+    reused = LlamaBatchedBackend(q8_path, parallel=2)
+    with_reuse = first_logits(reused)
+    without = LlamaBatchedBackend(q8_path, parallel=2, reuse_prefix=False)
+    plain = first_logits(without)
+    assert len(with_reuse) == len(plain) == 16
+    for a, b in zip(with_reuse, plain, strict=True):
+        assert int(a.argmax()) == int(b.argmax())
+        assert float(np.abs(a - b).max()) < 1.5
+    assert reused.stats["holder_promotions"] >= 1, "the repeated template part was cached"
+    assert reused.stats["prefilled_tokens"] < 0.5 * without.stats["prefilled_tokens"]

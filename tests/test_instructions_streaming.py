@@ -14,6 +14,7 @@ from conftest import journal_records, manifest
 import synthgen
 from synthgen.backends.base import Completion
 from synthgen.backends.fake import FakeBackend
+from synthgen.gates import GateLimits, check_text
 from synthgen.generators.instructions import InstructionsLoop
 
 
@@ -113,6 +114,15 @@ def test_check_partial_stops_only_answers_that_repeat_a_complete_line():
     assert loop.check_partial((0, "answer"), line * 2 + line.strip()) is None, "the last line may still grow"
     assert loop.check_partial((0, "user"), line * 4) is None, "user turns are judged by the final gates"
     assert loop.check_partial((0, "answer"), "One line.\nAnother line.\nA third one.\n") is None
+
+
+def test_check_partial_stops_an_answer_that_opens_with_a_refusal():
+    loop = InstructionsLoop.__new__(InstructionsLoop)
+    for opening in ("I'm sorry, but I can", "  I\u2019m sorry", "As an AI, I", "I cannot help with"):
+        assert loop.check_partial((0, "answer"), opening) == "response_refusal", opening
+        assert check_text(opening + " do that for you today.", GateLimits(), "response") == "response_refusal"
+    assert loop.check_partial((0, "answer"), "Sure! I'm sorry to hear that") is None, "anchored at the start"
+    assert loop.check_partial((0, "user"), "I'm sorry, I need help") is None
 
 
 def test_an_aborted_answer_is_rejected_with_the_reason_the_feed_gave(tmp_path):
