@@ -273,3 +273,19 @@ def test_reusing_slot_kv_and_learned_prefixes_gives_the_same_next_tokens(q8_path
         assert float(np.abs(a - b).max()) < 1.5
     assert reused.stats["holder_promotions"] >= 1, "the repeated template part was cached"
     assert reused.stats["prefilled_tokens"] < 0.5 * without.stats["prefilled_tokens"]
+
+
+def test_a_long_prompt_admitted_beside_generating_slots_is_prefilled_in_chunks(q8_path):
+    """A prompt longer than the batch, admitted into slot 0 while slots 1 and 2 generate: its
+    chunks leave room for their tokens (a full batch once overflowed into a NULL pointer)."""
+    backend = LlamaBatchedBackend(q8_path, parallel=3, n_batch=64)
+    short = [
+        GenerationRequest(prompt=f"List {i}:", params=SamplingParams(max_tokens=m, temperature=0.8), seed=i)
+        for i, m in enumerate((2, 30, 30))
+    ]
+    long_text = " ".join(f"word{i}" for i in range(150))
+    long = GenerationRequest(prompt=long_text, params=SamplingParams(max_tokens=5, temperature=0.8), seed=9)
+    results = backend.generate([*short, long])
+    assert all(c.finish_reason in ("stop", "length") and c.error is None for c in results)
+    assert results[0].completion_tokens == 2 and results[3].prompt_tokens > 128
+    assert max(results[1].completion_tokens, results[2].completion_tokens) > 5, "slots 1-2 still generated"

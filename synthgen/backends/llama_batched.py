@@ -301,7 +301,9 @@ class LlamaBatchedBackend:
             # One pass in slot order: a generating slot adds its next token (logits on), an admitted
             # one a prompt chunk as far as the batch has room. With one KV stream per sequence,
             # llama.cpp cuts a batch into micro-batches of consecutive sequence ids with equal
-            # token counts, so slot order keeps the generating tokens in one micro-batch.
+            # token counts, so slot order keeps the generating tokens in one micro-batch. Room
+            # for the generating tokens of later slots is kept free of prompt chunks.
+            generating = sum(seq is not None and seq.pending is not None for seq in slots)
             for s, seq in enumerate(slots):
                 if seq is None:
                     continue
@@ -310,8 +312,9 @@ class LlamaBatchedBackend:
                     seq.decoded.append(seq.pending)
                     seq.row = n - 1
                     seq.pending = None
-                elif seq.prefilled < len(seq.tokens) and n < self.n_batch:
-                    n = self._add_prompt_chunk(seq, s, n)
+                    generating -= 1
+                elif seq.prefilled < len(seq.tokens) and n + generating < self.n_batch:
+                    n = self._add_prompt_chunk(seq, s, n, self.n_batch - generating)
             batch.n_tokens = n
             if lib.llama_decode(self.ctx, batch) != 0:
                 raise RuntimeError("llama_decode failed")
@@ -342,8 +345,9 @@ class LlamaBatchedBackend:
                 self._release(slots, s)
                 self.stats["cancelled"] += 1
 
-    def _add_prompt_chunk(self, seq: _Sequence, s: int, n: int) -> int:
-        take = min(len(seq.tokens) - seq.prefilled, self.n_batch - n)
+    def _add_prompt_chunk(self, seq: _Sequence, s: int, n: int, limit: int) -> int:
+        """Add as much of the prompt as fits below batch position `limit`."""
+        take = min(len(seq.tokens) - seq.prefilled, limit - n)
         for k in range(seq.prefilled, seq.prefilled + take):
             last = k == len(seq.tokens) - 1
             n = self._add(self.batch, n, seq.tokens[k], k, s, last)
