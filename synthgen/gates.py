@@ -51,6 +51,12 @@ def has_repeated_line(text: str, times: int = 3) -> bool:
     return False
 
 
+def repeats_a_complete_line(partial: str) -> bool:
+    """`has_repeated_line` on a text that is still growing: its last, unfinished line is left out,
+    so a partial answer is rejected exactly when the final gate would reject it at any length."""
+    return "\n" in partial and has_repeated_line(partial[: partial.rindex("\n")])
+
+
 def is_refusal(text: str) -> bool:
     """True if `text` opens with a refusal; decidable from its first few words, so a partial answer
     that starts this way is rejected already."""

@@ -25,7 +25,7 @@ from synthgen.backends.base import Backend, Completion, GenerationRequest, Messa
 from synthgen.config import InstructionsConfig
 from synthgen.dedup import NearDuplicateIndex
 from synthgen.errors import SynthgenError
-from synthgen.gates import check_text, has_repeated_line, is_refusal
+from synthgen.gates import check_text, is_refusal, repeats_a_complete_line
 from synthgen.generators.instruction_writers import (
     Plan,
     magpie_request,
@@ -196,7 +196,7 @@ class InstructionsLoop:
             return None
         if is_refusal(text):
             return "response_refusal"
-        if "\n" in text and has_repeated_line(text[: text.rindex("\n")]):
+        if repeats_a_complete_line(text):
             return "response_repetition"
         return None
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from synthgen.backends.base import Backend, Completion, GenerationRequest, Message, run_feed
 from synthgen.dedup import NearDuplicateIndex
-from synthgen.gates import check_text, has_repeated_line
+from synthgen.gates import check_text, repeats_a_complete_line
 from synthgen.generators.instruction_writers import make_plan, parse_magpie, parse_self_instruct
 from synthgen.generators.preference_attempt import PARSE_RETRIES, Attempt, Candidate, build_row
 from synthgen.generators.preference_requests import (
@@ -190,9 +190,9 @@ class PreferencesLoop:
         Only complete lines count (the last one may still grow), so this is exactly as strict
         as the final gate; a looping candidate otherwise runs on to max_tokens.
         """
-        if key[1] != "candidate" or "\n" not in text:
+        if key[1] != "candidate":
             return None
-        return "response_repetition" if has_repeated_line(text[: text.rindex("\n")]) else None
+        return "response_repetition" if repeats_a_complete_line(text) else None
 
     # ---- completions --------------------------------------------------------------------
     def done(self, key: tuple[int, str, int], completion: Completion) -> None:
