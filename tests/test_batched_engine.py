@@ -289,3 +289,23 @@ def test_a_long_prompt_admitted_beside_generating_slots_is_prefilled_in_chunks(q
     assert all(c.finish_reason in ("stop", "length") and c.error is None for c in results)
     assert results[0].completion_tokens == 2 and results[3].prompt_tokens > 128
     assert max(results[1].completion_tokens, results[2].completion_tokens) > 5, "slots 1-2 still generated"
+
+
+def test_an_idle_slot_between_busy_ones_gets_a_placeholder_that_leaves_no_kv(q8_path):
+    """Slot 1 finishes first while slots 0 and 2 still generate: a throwaway token keeps the
+    sequence ids consecutive (one micro-batch per step), and is removed after each decode, so
+    every slot's KV is exactly the tokens the prefix cache believes it holds."""
+    backend = LlamaBatchedBackend(q8_path, parallel=3)
+    requests = [
+        GenerationRequest(prompt="1, 2, 3, 4, 5,", params=SamplingParams(max_tokens=m, temperature=0.0), seed=i)
+        for i, m in enumerate((24, 2, 24))
+    ]
+    results = backend.generate(requests)
+    assert [c.completion_tokens for c in results] == [24, 2, 24]
+    assert backend.stats["placeholders"] > 0
+    memory = backend.lib.llama_get_memory(backend.ctx)
+    for s in range(3):
+        assert backend.lib.llama_memory_seq_pos_max(memory, s) + 1 == len(backend.cache.history[s])
+    # the slots stay usable: the same requests again give the same greedy text
+    again = backend.generate(requests)
+    assert [c.text for c in again] == [c.text for c in results]

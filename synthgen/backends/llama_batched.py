@@ -30,6 +30,7 @@ from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, Req
 from synthgen.backends.llama_model import LlamaModel, quiet_stderr
 from synthgen.backends.prefix_cache import PrefixCache
 from synthgen.backends.sequence_sampler import SequenceSampler
+from synthgen.backends.step_layout import placeholder_slots
 from synthgen.json_grammar import schema_to_gbnf
 from synthgen.model_file import file_sha256
 
@@ -92,6 +93,7 @@ class LlamaBatchedBackend:
             "holder_promotions": 0,
             "cancelled": 0,
             "aborted": 0,
+            "placeholders": 0,  # throwaway tokens keeping busy sequence ids consecutive (_placeholder)
             "prefilled_tokens": 0,  # prompt tokens decoded (those copied from the shared prefix excluded)
             "generated_tokens": 0,  # every sampled token, including those of dropped requests
         }
@@ -301,11 +303,18 @@ class LlamaBatchedBackend:
             # One pass in slot order: a generating slot adds its next token (logits on), an admitted
             # one a prompt chunk as far as the batch has room. With one KV stream per sequence,
             # llama.cpp cuts a batch into micro-batches of consecutive sequence ids with equal
-            # token counts, so slot order keeps the generating tokens in one micro-batch. Room
-            # for the generating tokens of later slots is kept free of prompt chunks.
-            generating = sum(seq is not None and seq.pending is not None for seq in slots)
+            # token counts, so slot order keeps the generating tokens in one micro-batch, and an
+            # idle slot between busy ones (or beside them, for an efficient width) gets a
+            # placeholder token (step_layout.py). Room for the tokens of later slots is kept
+            # free of prompt chunks.
+            gaps = placeholder_slots([seq is not None for seq in slots])
+            generating = sum(seq is not None and seq.pending is not None for seq in slots) + len(gaps)
+            placeholders = []
             for s, seq in enumerate(slots):
                 if seq is None:
+                    if s in gaps:
+                        n = self._placeholder(s, n, placeholders)
+                        generating -= 1
                     continue
                 if seq.pending is not None:
                     n = self._add(batch, n, seq.pending, len(seq.tokens) + seq.generated - 1, s, True)
@@ -318,6 +327,9 @@ class LlamaBatchedBackend:
             batch.n_tokens = n
             if lib.llama_decode(self.ctx, batch) != 0:
                 raise RuntimeError("llama_decode failed")
+            memory = lib.llama_get_memory(self.ctx)
+            for s, pos in placeholders:
+                lib.llama_memory_seq_rm(memory, s, pos, -1)
             self.stats["decode_calls"] += 1
             self.cache.settled()
             self.stats["busy_slot_steps"] += sum(seq is not None for seq in slots)
@@ -334,6 +346,19 @@ class LlamaBatchedBackend:
                     done(seq.index, completion)
             if wanted is not None:
                 self._drop_unwanted(slots, wanted)
+
+    def _placeholder(self, s: int, n: int, placeholders: list[tuple[int, int]]) -> int:
+        """Add a throwaway token for idle slot `s`, removed again right after the decode
+        (step_layout.py says why). The slot's kept KV is untouched: the placeholder sits after it."""
+        memory = self.lib.llama_get_memory(self.ctx)
+        pos = self.lib.llama_memory_seq_pos_max(memory, s) + 1
+        if pos >= self.ctx_per_seq - 1:  # no room after the kept KV: give it up
+            self.lib.llama_memory_seq_rm(memory, s, 0, -1)
+            self.cache.released(s, [])
+            pos = 0
+        placeholders.append((s, pos))
+        self.stats["placeholders"] += 1
+        return self._add(self.batch, n, 0, pos, s, False)
 
     def _drop_unwanted(self, slots: list[_Sequence | None], wanted) -> None:
         """Free the slots of requests the feed no longer wants (e.g. the run already has its n rows).

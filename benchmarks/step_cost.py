@@ -1,0 +1,120 @@
+"""What one llama_decode step costs, by KV length and by batch composition (run on demand).
+
+The throughput benchmark says how far `synthgen instructions` is from the raw batched ceiling;
+this says why, with the parts measured in one process at one moment:
+
+    python benchmarks/step_cost.py
+
+1. a pure 16-wide generation step (one token per sequence) at 50 to 600 tokens of KV per
+   sequence: attention over the KV is a large share of a step on 2 cores;
+2. the same step with prompt chunks beside it, adjacent or not: with one KV stream per sequence
+   llama.cpp cuts a batch into micro-batches of consecutive sequence ids with equal token counts,
+   so each chunk (and each gap in the sequence ids) costs a micro-batch of its own;
+3. a step by width: widths that are multiples of 8 are cheaper than the widths just below them
+   (synthgen/backends/step_layout.py pads steps accordingly).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+import llama_cpp as lib
+
+from synthgen.backends.llama_model import LlamaModel
+from synthgen.model_convert import runnable_model
+from synthgen.model_file import embedded_model_path
+
+WIDTH = 16
+REPEATS = 15
+
+
+class Stepper:
+    """A context with WIDTH sequences whose KV can be filled to a length and stepped from there."""
+
+    def __init__(self, model: LlamaModel):
+        params = lib.llama_context_default_params()
+        params.n_seq_max, params.n_ctx = WIDTH, WIDTH * 1024
+        params.n_batch = params.n_ubatch = 512
+        params.n_threads = params.n_threads_batch = os.cpu_count() or 1
+        params.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        params.kv_unified = False
+        self.ctx = lib.llama_init_from_model(model.model, params)
+        self.memory = lib.llama_get_memory(self.ctx)
+        self.batch = lib.llama_batch_init(512, 0, 1)
+        self.length = 0
+
+    def _add(self, n: int, token: int, pos: int, seq: int, logits: bool) -> int:
+        b = self.batch
+        b.token[n], b.pos[n], b.n_seq_id[n], b.seq_id[n][0], b.logits[n] = token, pos, 1, seq, logits
+        return n + 1
+
+    def fill(self, length: int) -> None:
+        """Grow every sequence's KV to `length` tokens."""
+        for s in range(WIDTH):
+            n = 0
+            for k in range(self.length, length):
+                n = self._add(n, 100 + k % 3000, k, s, False)
+            self.batch.n_tokens = n
+            assert lib.llama_decode(self.ctx, self.batch) == 0
+        self.length = length
+
+    def step_ms(self, chunks: dict[int, int] | None = None, idle: frozenset[int] = frozenset()) -> float:
+        """Median ms of one step: `chunks[s]` tokens for sequence s (default 1), none for `idle`."""
+        chunks = chunks or {}
+        times = []
+        for _ in range(REPEATS):
+            n = 0
+            for s in range(WIDTH):
+                if s in idle:
+                    continue
+                count = chunks.get(s, 1)
+                for k in range(count):
+                    n = self._add(n, 200 + k, self.length + k, s, k == count - 1)
+            self.batch.n_tokens = n
+            started = time.perf_counter()
+            assert lib.llama_decode(self.ctx, self.batch) == 0
+            times.append(time.perf_counter() - started)
+            for s in range(WIDTH):
+                lib.llama_memory_seq_rm(self.memory, s, self.length, -1)
+        return 1000 * statistics.median(times)
+
+    def close(self) -> None:
+        lib.llama_batch_free(self.batch)
+        lib.llama_free(self.ctx)
+
+
+def main() -> None:
+    model = LlamaModel(runnable_model(embedded_model_path(), "auto", embedded=True))
+    stepper = Stepper(model)
+    print(f"pure {WIDTH}-wide generation step, by KV tokens per sequence:")
+    for length in (50, 100, 200, 300, 400, 600):
+        stepper.fill(length)
+        print(f"  KV {length:4d}: {stepper.step_ms():5.1f} ms")
+    stepper.close()
+    stepper = Stepper(model)
+    stepper.fill(200)
+    print(f"\nat KV 200, {WIDTH} generating sequences plus:")
+    cases = {
+        "nothing": ({}, frozenset()),
+        "one prompt chunk of 2 tokens": ({5: 2}, frozenset()),
+        "one prompt chunk of 6 tokens": ({5: 6}, frozenset()),
+        "one prompt chunk of 16 tokens": ({5: 16}, frozenset()),
+        "one prompt chunk of 64 tokens": ({5: 64}, frozenset()),
+        "two 16-token chunks, adjacent sequences": ({5: 16, 6: 16}, frozenset()),
+        "two 16-token chunks, sequences 3 and 9": ({3: 16, 9: 16}, frozenset()),
+        "nothing, but sequences 3, 7 and 11 idle (gaps)": ({}, frozenset({3, 7, 11})),
+        "nothing, but sequences 13-15 idle (no gap)": ({}, frozenset({13, 14, 15})),
+    }
+    for label, (chunks, idle) in cases.items():
+        print(f"  {label:48s} {stepper.step_ms(chunks, idle):5.1f} ms")
+    print("\nat KV 200, a step of w consecutive sequences (llama.cpp's Q8_0 kernels take rows 8 at a time):")
+    widths = [f"{w}: {stepper.step_ms({}, frozenset(range(w, WIDTH))):.1f}" for w in range(1, WIDTH + 1)]
+    print("  " + ", ".join(widths) + " ms")
+    stepper.close()
+    model.close()
+
+
+if __name__ == "__main__":
+    main()
