@@ -12,6 +12,9 @@ like on a shared machine whose absolute speed drifts by +-20%:
     writing the same kind of rows (instruction as JSON, then an answer), with the JSON schema as
     `response_format` and without it (JSON asked for in the prompt; unparseable rows don't count);
 (c) `synthgen.instructions(n=64)` end to end, model load included in its wall time.
+
+(a) and the JSON-schema (b) are measured before and after (c) and averaged, so a drift of the
+machine's speed during the run does not bias the ratios.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def ceiling(path: Path, parallel: int = 16, tokens: int = 200) -> dict:
     return {"tokens": parallel * tokens, "seconds": seconds, "tok_s": parallel * tokens / seconds}
 
 
-def naive_peer(path: Path, rows: int, use_schema: bool) -> dict:
+def naive_peer(path: Path, rows: int, use_schema: bool, first: int = 0) -> dict:
     """(b) One request at a time through the high-level API, as most tools do."""
     llm = llama_cpp.Llama(str(path), n_ctx=2048, n_threads=CORES, n_threads_batch=CORES, flash_attn=True, verbose=False)
     prompt = (
@@ -104,17 +107,17 @@ def naive_peer(path: Path, rows: int, use_schema: bool) -> dict:
     fmt = {"type": "json_object", "schema": plain} if use_schema else None
     started = time.perf_counter()
     tokens = valid = 0
-    for i in range(rows):
-        first = llm.create_chat_completion(
+    for i in range(first, first + rows):
+        written = llm.create_chat_completion(
             [{"role": "user", "content": prompt.format(topic=f"subject {i}")}],
             max_tokens=320,
             temperature=0.9,
             seed=i,
             response_format=fmt,
         )
-        tokens += first["usage"]["completion_tokens"]
+        tokens += written["usage"]["completion_tokens"]
         try:
-            task = WrittenTask.model_validate(json.loads(first["choices"][0]["message"]["content"], strict=False))
+            task = WrittenTask.model_validate(json.loads(written["choices"][0]["message"]["content"], strict=False))
         except ValueError:
             continue
         answer = llm.create_chat_completion(
@@ -123,12 +126,27 @@ def naive_peer(path: Path, rows: int, use_schema: bool) -> dict:
         tokens += answer["usage"]["completion_tokens"]
         valid += 1
     seconds = time.perf_counter() - started
+    llm.close()
     return {
         "rows": valid,
         "attempted": rows,
         "seconds": seconds,
+        "tokens": tokens,
         "tok_s": tokens / seconds,
         "rows_min": 60 * valid / seconds,
+    }
+
+
+def pooled(*runs: dict) -> dict:
+    """One figure for several peer runs: their rows, tokens and seconds added up."""
+    rows, seconds, tokens = (sum(r[k] for r in runs) for k in ("rows", "seconds", "tokens"))
+    attempted = sum(r["attempted"] for r in runs)
+    return {
+        "rows": rows,
+        "attempted": attempted,
+        "seconds": seconds,
+        "tok_s": tokens / seconds,
+        "rows_min": 60 * rows / seconds,
     }
 
 
@@ -161,7 +179,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=64, help="rows for (c)")
     parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help="--parallel for (c)")
-    parser.add_argument("--peer-rows", type=int, default=6, help="rows for each naive peer run")
+    parser.add_argument(
+        "--peer-rows",
+        type=int,
+        default=10,
+        help="rows for the JSON-schema peer (half before (c), half after) and for the prompt-only peer",
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip (b), for quick comparisons of (c) with (a)")
     parser.add_argument("--sweep", action="store_true", help="also measure the ceiling at parallel 8, 16, 32")
     args = parser.parse_args()
@@ -181,17 +204,26 @@ def main() -> int:
         print(f"(c) {c['tok_s']:.0f} tok/s ({c['engine_tok_s']:.0f} sampled), {c['rows_min']:.1f} rows/min, {c}")
         print(f"ratio (c)/(a) tokens/s = {c['tok_s'] / a['tok_s']:.2f}")
         return 0
-    b_json = naive_peer(shipped, args.peer_rows, use_schema=True)
+    # The machine's speed drifts by up to ~10% within minutes, so (a) and (b) are measured both
+    # before and after (c), half of the peer's rows each time, and (c) is compared with the mean.
+    half = max(1, args.peer_rows // 2)
+    b_before = naive_peer(shipped, half, use_schema=True)
+    c = synthgen_e2e(args.n, args.parallel)
+    a_after = ceiling(run_file, 16)
+    b_after = naive_peer(shipped, args.peer_rows - half, use_schema=True, first=half)
+    a_tok_s = (a["tok_s"] + a_after["tok_s"]) / 2
+    print(f"(a) after (c): {a_after['tok_s']:.0f} tok/s; mean of both: {a_tok_s:.0f} tok/s")
+    b_json = pooled(b_before, b_after)
     print(
         f"(b) naive peer with JSON schema: {b_json['tok_s']:.0f} tok/s, {b_json['rows_min']:.1f} rows/min "
-        f"({b_json['rows']}/{b_json['attempted']} valid)"
+        f"({b_json['rows']}/{b_json['attempted']} valid; before (c) {b_before['rows_min']:.1f}, "
+        f"after {b_after['rows_min']:.1f} rows/min)"
     )
     b_plain = naive_peer(shipped, args.peer_rows, use_schema=False)
     print(
         f"(b) naive peer, JSON asked in the prompt: {b_plain['tok_s']:.0f} tok/s, {b_plain['rows_min']:.1f} "
         f"rows/min ({b_plain['rows']}/{b_plain['attempted']} valid)"
     )
-    c = synthgen_e2e(args.n, args.parallel)
     print(
         f"(c) synthgen instructions --n {args.n} --parallel {args.parallel}: {c['tok_s']:.0f} tok/s, "
         f"{c['rows_min']:.1f} rows/min, {c['seconds']:.0f} s wall incl. model load, {c['attempts']} attempts, "
@@ -203,8 +235,8 @@ def main() -> int:
         f"{c['prefilled']} prompt tokens prefilled; {c['aborted']} answers stopped early (refusal or looping)"
     )
     print(
-        f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a['tok_s']:.2f}; "
-        f"(c)/(b, JSON schema) rows/min = {c['rows_min'] / max(b_json['rows_min'], 1e-9):.1f}x; "
+        f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a_tok_s:.2f} (sampled: {c['engine_tok_s'] / a_tok_s:.2f}); "
+        f"(c)/(b, JSON schema) rows/min = {c['rows_min'] / max(b_json['rows_min'], 1e-9):.2f}x; "
         + (
             f"(c)/(b, prompt-only JSON) rows/min = {c['rows_min'] / b_plain['rows_min']:.1f}x"
             if b_plain["rows"]
