@@ -4,8 +4,9 @@ One context holds `parallel` sequence slots (`n_seq_max`, one KV stream per slot
 stream from a queue into free slots; every step builds one batch with the next token of each
 generating slot plus prompt chunks of newly admitted ones, decodes it, and samples each slot
 that produced logits with that slot's own sampler chain. A finished slot is refilled in the
-next step while the others keep decoding (continuous batching). This reaches the machine's
-native ceiling (llama-batched-bench / llama-server -np N) on 2 cores, about twice the
+next step while the others keep decoding (continuous batching); idle slots beside busy ones
+get throwaway placeholder tokens so each step stays one micro-batch (step_layout.py). This
+reaches the machine's native ceiling (llama-batched-bench / llama-server -np N) on 2 cores, about twice the
 single-sequence high-level API (shared/reference/llamacpp.md §1, §4).
 
 A finished request's KV stays in its slot, and a few holder sequences keep prompt prefixes many
