@@ -16,11 +16,11 @@ this says why, with the parts measured in one process at one moment:
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 
 import llama_cpp as lib
+from throughput import raw_context
 
 from synthgen.backends.llama_model import LlamaModel
 from synthgen.model_convert import runnable_model
@@ -34,13 +34,7 @@ class Stepper:
     """A context with WIDTH sequences whose KV can be filled to a length and stepped from there."""
 
     def __init__(self, model: LlamaModel):
-        params = lib.llama_context_default_params()
-        params.n_seq_max, params.n_ctx = WIDTH, WIDTH * 1024
-        params.n_batch = params.n_ubatch = 512
-        params.n_threads = params.n_threads_batch = os.cpu_count() or 1
-        params.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_ENABLED
-        params.kv_unified = False
-        self.ctx = lib.llama_init_from_model(model.model, params)
+        self.ctx = raw_context(model, WIDTH, 512)
         self.memory = lib.llama_get_memory(self.ctx)
         self.batch = lib.llama_batch_init(512, 0, 1)
         self.length = 0

@@ -40,17 +40,23 @@ from synthgen.model_file import embedded_model_path
 CORES = os.cpu_count() or 1
 
 
+def raw_context(model: LlamaModel, parallel: int, n_batch: int):
+    """A context set up as synthgen's engine sets it up (one KV stream per sequence, flash
+    attention, all cores), with 1,024 tokens per sequence and no synthgen code around it."""
+    params = llama_cpp.llama_context_default_params()
+    params.n_seq_max, params.n_ctx = parallel, parallel * 1024
+    params.n_batch = params.n_ubatch = n_batch
+    params.n_threads = params.n_threads_batch = CORES
+    params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+    params.kv_unified = False
+    return llama_cpp.llama_init_from_model(model.model, params)
+
+
 def ceiling(path: Path, parallel: int = 16, tokens: int = 200) -> dict:
     """(a) Raw batched decode: `parallel` sequences x `tokens`, one llama_decode per step."""
     model = LlamaModel(path)
     lib = llama_cpp
-    params = lib.llama_context_default_params()
-    params.n_seq_max, params.n_ctx = parallel, parallel * 1024
-    params.n_batch = params.n_ubatch = 2048
-    params.n_threads = params.n_threads_batch = CORES
-    params.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_ENABLED
-    params.kv_unified = False
-    ctx = lib.llama_init_from_model(model.model, params)
+    ctx = raw_context(model, parallel, 2048)
     batch = lib.llama_batch_init(2048, 0, 1)
     chains = []
     for s in range(parallel):

@@ -81,6 +81,7 @@ class LlamaBatchedBackend:
         # A stream's requests are not known up front, so its context is sized by this budget.
         self.stream_ctx_per_seq = stream_ctx_per_seq
         self.ctx = None
+        self.memory = None  # the context's KV memory handle (llama_get_memory), set with the context
         self.ctx_per_seq = 0
         self.batch = None
         self._grammars: dict[str, str] = {}
@@ -98,8 +99,6 @@ class LlamaBatchedBackend:
             "prefilled_tokens": 0,  # prompt tokens decoded (those copied from the shared prefix excluded)
             "generated_tokens": 0,  # every sampled token, including those of dropped requests
         }
-        self.holder = self.parallel  # the holder sequence that keeps the shared chat prefix's KV
-        self.prefix_tokens: list[int] = []
         self.reuse_prefix = reuse_prefix
         self.cache = PrefixCache(self.parallel, [], enabled=False)
         self.check_partial = None  # the streaming feed's early-stop check, if it has one
@@ -126,6 +125,7 @@ class LlamaBatchedBackend:
         if not self.ctx:
             raise RuntimeError(f"llama.cpp could not create a context of {needed} x {self.parallel} tokens")
         self.ctx_per_seq = lib.llama_n_ctx_seq(self.ctx)
+        self.memory = lib.llama_get_memory(self.ctx)
         self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
         holders = list(range(self.parallel, self.parallel + HOLDERS))
         self.cache = PrefixCache(self.parallel, holders, enabled=self.reuse_prefix)
@@ -141,15 +141,14 @@ class LlamaBatchedBackend:
         text = self.model.chat_prefix() if self.reuse_prefix else ""
         tokens = self.model.tokenize(text, add_special=self.model.add_bos) if text else []
         if len(tokens) < 8 or len(tokens) >= min(self.ctx_per_seq, self.n_batch):
-            self.prefix_tokens = []
             return
+        holder = self.cache.holders[0].seq
         n = 0
         for k, token in enumerate(tokens):
-            n = self._add(self.batch, n, token, k, self.holder, False)
+            n = self._add(self.batch, n, token, k, holder, False)
         self.batch.n_tokens = n
         if self.lib.llama_decode(self.ctx, self.batch) != 0:
             raise RuntimeError("llama_decode failed on the shared prefix")
-        self.prefix_tokens = tokens
         self.cache.pin(tokens)
 
     def _free_context(self) -> None:
@@ -159,6 +158,7 @@ class LlamaBatchedBackend:
         if self.ctx:
             self.lib.llama_free(self.ctx)
             self.ctx = None
+            self.memory = None
 
     def close(self) -> None:
         self._free_context()
@@ -246,10 +246,9 @@ class LlamaBatchedBackend:
         Returns (prompt tokens that need no decoding, prefix to promote into a holder).
         """
         reuse = self.cache.plan(slot, tokens)
-        memory = self.lib.llama_get_memory(self.ctx)
         if reuse.source is not None:
-            self.lib.llama_memory_seq_cp(memory, reuse.source, slot, -1, -1)
-        self.lib.llama_memory_seq_rm(memory, slot, reuse.keep, -1)
+            self.lib.llama_memory_seq_cp(self.memory, reuse.source, slot, -1, -1)
+        self.lib.llama_memory_seq_rm(self.memory, slot, reuse.keep, -1)
         self.stats["prefix_reused_tokens"] += reuse.keep
         return reuse.keep, reuse.promote
 
@@ -258,9 +257,8 @@ class LlamaBatchedBackend:
         holder = self.cache.promote(seq.tokens[: seq.promote])
         seq.promote = 0
         if holder is not None:
-            memory = self.lib.llama_get_memory(self.ctx)
-            self.lib.llama_memory_seq_cp(memory, slot, holder.seq, -1, -1)
-            self.lib.llama_memory_seq_rm(memory, holder.seq, len(holder.tokens), -1)
+            self.lib.llama_memory_seq_cp(self.memory, slot, holder.seq, -1, -1)
+            self.lib.llama_memory_seq_rm(self.memory, holder.seq, len(holder.tokens), -1)
             self.stats["holder_promotions"] += 1
 
     def _admit(self, item, done, slot: int) -> _Sequence | None:
@@ -308,29 +306,28 @@ class LlamaBatchedBackend:
             # idle slot between busy ones (or beside them, for an efficient width) gets a
             # placeholder token (step_layout.py). Room for the tokens of later slots is kept
             # free of prompt chunks.
-            gaps = placeholder_slots([seq is not None for seq in slots])
-            generating = sum(seq is not None and seq.pending is not None for seq in slots) + len(gaps)
+            fill = placeholder_slots([seq is not None for seq in slots])
+            reserved = sum(seq is not None and seq.pending is not None for seq in slots) + len(fill)
             placeholders = []
             for s, seq in enumerate(slots):
                 if seq is None:
-                    if s in gaps:
+                    if s in fill:
                         n = self._placeholder(s, n, placeholders)
-                        generating -= 1
+                        reserved -= 1
                     continue
                 if seq.pending is not None:
                     n = self._add(batch, n, seq.pending, len(seq.tokens) + seq.generated - 1, s, True)
                     seq.decoded.append(seq.pending)
                     seq.row = n - 1
                     seq.pending = None
-                    generating -= 1
-                elif seq.prefilled < len(seq.tokens) and n + generating < self.n_batch:
-                    n = self._add_prompt_chunk(seq, s, n, self.n_batch - generating)
+                    reserved -= 1
+                elif seq.prefilled < len(seq.tokens) and n + reserved < self.n_batch:
+                    n = self._add_prompt_chunk(seq, s, n, self.n_batch - reserved)
             batch.n_tokens = n
             if lib.llama_decode(self.ctx, batch) != 0:
                 raise RuntimeError("llama_decode failed")
-            memory = lib.llama_get_memory(self.ctx)
             for s, pos in placeholders:
-                lib.llama_memory_seq_rm(memory, s, pos, -1)
+                lib.llama_memory_seq_rm(self.memory, s, pos, -1)
             self.stats["decode_calls"] += 1
             self.cache.settled()
             self.stats["busy_slot_steps"] += sum(seq is not None for seq in slots)
@@ -351,10 +348,9 @@ class LlamaBatchedBackend:
     def _placeholder(self, s: int, n: int, placeholders: list[tuple[int, int]]) -> int:
         """Add a throwaway token for idle slot `s`, removed again right after the decode
         (step_layout.py says why). The slot's kept KV is untouched: the placeholder sits after it."""
-        memory = self.lib.llama_get_memory(self.ctx)
-        pos = self.lib.llama_memory_seq_pos_max(memory, s) + 1
+        pos = self.lib.llama_memory_seq_pos_max(self.memory, s) + 1
         if pos >= self.ctx_per_seq - 1:  # no room after the kept KV: give it up
-            self.lib.llama_memory_seq_rm(memory, s, 0, -1)
+            self.lib.llama_memory_seq_rm(self.memory, s, 0, -1)
             self.cache.released(s, [])
             pos = 0
         placeholders.append((s, pos))
