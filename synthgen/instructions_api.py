@@ -127,7 +127,13 @@ def instructions(
 
         embedded = model_path == embedded_model_path()
         run_path = runnable_model(model_path, convert, embedded)
-        backend = LlamaBatchedBackend(run_path, parallel=parallel, verbose=verbose, source_path=model_path)
+        backend = LlamaBatchedBackend(
+            run_path,
+            parallel=parallel,
+            verbose=verbose,
+            source_path=model_path,
+            stream_ctx_per_seq=config.sequence_tokens(),
+        )
     info = backend.model_info()
     model_meta = info.model_dump()
     try:

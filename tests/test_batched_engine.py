@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
-from synthgen.backends.llama_batched import PARTIAL_CHECK_EVERY, LlamaBatchedBackend
+from synthgen.backends.llama_batched import (
+    HOLDER_BUDGET,
+    MAX_HOLDERS,
+    MIN_HOLDERS,
+    PARTIAL_CHECK_EVERY,
+    LlamaBatchedBackend,
+)
 from synthgen.model_convert import Q8_0, SLOW_FILE_TYPES, gguf_file_type, runnable_model
 from synthgen.model_file import embedded_model_path
 
@@ -291,21 +297,61 @@ def test_a_long_prompt_admitted_beside_generating_slots_is_prefilled_in_chunks(q
     assert max(results[1].completion_tokens, results[2].completion_tokens) > 5, "slots 1-2 still generated"
 
 
-def test_an_idle_slot_between_busy_ones_gets_a_placeholder_that_leaves_no_kv(q8_path):
-    """Slot 1 finishes first while slots 0 and 2 still generate: a throwaway token keeps the
-    sequence ids consecutive (one micro-batch per step), and is removed after each decode, so
-    every slot's KV is exactly the tokens the prefix cache believes it holds."""
-    backend = LlamaBatchedBackend(q8_path, parallel=3)
-    requests = [
+def _counting_requests() -> list[GenerationRequest]:
+    """Three greedy continuations of the same count; the middle one stops after 2 tokens."""
+    return [
         GenerationRequest(prompt="1, 2, 3, 4, 5,", params=SamplingParams(max_tokens=m, temperature=0.0), seed=i)
         for i, m in enumerate((24, 2, 24))
     ]
+
+
+def _kv_matches_the_prefix_cache(backend: LlamaBatchedBackend, slots: int) -> bool:
+    memory = backend.lib.llama_get_memory(backend.ctx)
+    return all(
+        backend.lib.llama_memory_seq_pos_max(memory, s) + 1 == len(backend.cache.history[s]) for s in range(slots)
+    )
+
+
+def test_a_freed_slot_is_closed_by_moving_the_highest_sequence_down(q8_path):
+    """Slot 1 finishes first and nothing waits for it: the sequence in slot 2 moves into slot 1
+    (its KV stream copied), so each later step is 2 consecutive sequences, not 3 with a
+    placeholder. Requests 0 and 2 are the same greedy prompt decoded side by side, so the moved
+    one must go on exactly like the one that stayed: a wrong or late KV copy would derail it."""
+    backend = LlamaBatchedBackend(q8_path, parallel=3)
+    results = backend.generate(_counting_requests())
+    assert [c.completion_tokens for c in results] == [24, 2, 24]
+    assert backend.stats["moves"] == 1 and backend.stats["placeholders"] == 0
+    assert results[2].text == results[0].text
+    assert "6, 7, 8" in results[0].text
+    assert _kv_matches_the_prefix_cache(backend, 3)
+    # the slots stay usable: the same requests again give the same greedy text
+    assert [c.text for c in backend.generate(_counting_requests())] == [c.text for c in results]
+
+
+def test_an_idle_slot_between_busy_ones_gets_a_placeholder_that_leaves_no_kv(q8_path):
+    """Without compaction (or while the highest sequence still decodes its prompt), slot 1
+    finishing first leaves a gap: a throwaway token keeps the sequence ids consecutive (one
+    micro-batch per step), and is removed after each decode, so every slot's KV is exactly the
+    tokens the prefix cache believes it holds."""
+    backend = LlamaBatchedBackend(q8_path, parallel=3, compact=False)
+    requests = _counting_requests()
     results = backend.generate(requests)
     assert [c.completion_tokens for c in results] == [24, 2, 24]
-    assert backend.stats["placeholders"] > 0
-    memory = backend.lib.llama_get_memory(backend.ctx)
-    for s in range(3):
-        assert backend.lib.llama_memory_seq_pos_max(memory, s) + 1 == len(backend.cache.history[s])
+    assert backend.stats["placeholders"] > 0 and backend.stats["moves"] == 0
+    assert _kv_matches_the_prefix_cache(backend, 3)
     # the slots stay usable: the same requests again give the same greedy text
     again = backend.generate(requests)
     assert [c.text for c in again] == [c.text for c in results]
+
+
+def test_holders_take_a_bounded_share_of_memory(q8_path):
+    """One holder per self-instruct task type fits for the small model at an instructions-sized
+    context; a longer context (or a larger model) gets fewer, never under the minimum."""
+    backend = LlamaBatchedBackend(q8_path, parallel=2)
+    per_token = backend.model.kv_bytes_per_token
+    assert backend._holder_count(1280) == MAX_HOLDERS
+    assert backend._holder_count(2048) == HOLDER_BUDGET // (2048 * per_token) < MAX_HOLDERS
+    assert backend._holder_count(1_000_000) == MIN_HOLDERS
+    backend.generate(_counting_requests()[:1])
+    assert len(backend.cache.holders) == backend._holder_count(backend.ctx_per_seq)
+    assert backend.lib.llama_n_seq_max(backend.ctx) == 2 + len(backend.cache.holders)

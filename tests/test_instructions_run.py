@@ -245,3 +245,20 @@ def test_a_second_run_on_a_locked_folder_is_refused(tmp_path):
         holder.unlock()
     result = synthgen.instructions(2, out, backend=FakeBackend(), progress=False)
     assert result.rows == 2
+
+
+def test_the_slot_context_covers_the_longest_request_the_gates_allow(tmp_path):
+    """An answer's prompt holds the template, the system prompt and a user turn up to the
+    instruction gate's max_chars; the slot context is sized for that plus the response, in
+    steps of 256 tokens, and grows with a longer system prompt or response."""
+    from synthgen.config import InstructionsConfig
+
+    base = InstructionsConfig(n=1, out=tmp_path)
+    tokens = base.sequence_tokens()
+    assert tokens % 256 == 0
+    assert tokens >= base.response_params.max_tokens + base.instruction_limits.max_chars / 2.5
+    assert tokens < 2048  # the old fixed size: a stream of 28 such slots took 4x as long to create
+    longer = InstructionsConfig(n=1, out=tmp_path, system_prompt="You answer in detail. " * 60)
+    assert longer.sequence_tokens() >= tokens + 512
+    more = base.model_copy(update={"response_params": base.response_params.model_copy(update={"max_tokens": 1024})})
+    assert more.sequence_tokens() >= tokens + 512

@@ -4,8 +4,9 @@ One context holds `parallel` sequence slots (`n_seq_max`, one KV stream per slot
 stream from a queue into free slots; every step builds one batch with the next token of each
 generating slot plus prompt chunks of newly admitted ones, decodes it, and samples each slot
 that produced logits with that slot's own sampler chain. A finished slot is refilled in the
-next step while the others keep decoding (continuous batching); idle slots beside busy ones
-get throwaway placeholder tokens so each step stays one micro-batch (step_layout.py). This
+next step while the others keep decoding (continuous batching). A freed slot nothing waits for
+is closed by moving the highest busy sequence into it, and a gap that cannot be closed gets a
+throwaway placeholder token, so each step stays one micro-batch (step_layout.py). This
 reaches the machine's native ceiling (llama-batched-bench / llama-server -np N) on 2 cores, about twice the
 single-sequence high-level API (shared/reference/llamacpp.md §1, §4).
 
@@ -31,12 +32,16 @@ from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, Req
 from synthgen.backends.llama_model import LlamaModel, quiet_stderr
 from synthgen.backends.prefix_cache import PrefixCache
 from synthgen.backends.sequence_sampler import SequenceSampler
-from synthgen.backends.step_layout import placeholder_slots
+from synthgen.backends.step_layout import compaction_moves, placeholder_slots
 from synthgen.json_grammar import schema_to_gbnf
 from synthgen.model_file import file_sha256
 
 CTX_STEP = 512
-HOLDERS = 4  # extra sequences keeping shared prompt prefixes (prefix_cache.py); one is the chat prefix
+# Extra sequences keeping shared prompt prefixes (prefix_cache.py); one is the chat prefix. A
+# template with a part per task type (self-instruct has 10) needs a holder for each to reuse
+# them all, but each holder is a whole KV stream: as many as fit in HOLDER_BUDGET, within bounds.
+MIN_HOLDERS, MAX_HOLDERS = 4, 12
+HOLDER_BUDGET = 384 * 2**20  # bytes of KV cache for holders: 12 for SmolLM2-135M at 1,280 tokens
 PARTIAL_CHECK_EVERY = 8  # generated tokens between calls of the feed's check_partial
 
 
@@ -69,6 +74,7 @@ class LlamaBatchedBackend:
         source_path: str | Path | None = None,
         stream_ctx_per_seq: int = 2048,
         reuse_prefix: bool = True,
+        compact: bool = True,
     ):
         self.model = LlamaModel(model_path, verbose=verbose)
         self.lib = self.model.lib
@@ -96,23 +102,28 @@ class LlamaBatchedBackend:
             "cancelled": 0,
             "aborted": 0,
             "placeholders": 0,  # throwaway tokens keeping busy sequence ids consecutive (_placeholder)
+            "moves": 0,  # sequences moved into a lower free slot to narrow the step (_compact)
             "prefilled_tokens": 0,  # prompt tokens decoded (those copied from the shared prefix excluded)
             "generated_tokens": 0,  # every sampled token, including those of dropped requests
         }
         self.reuse_prefix = reuse_prefix
+        self.compact = compact
         self.cache = PrefixCache(self.parallel, [], enabled=False)
         self.check_partial = None  # the streaming feed's early-stop check, if it has one
 
     # ---- context ------------------------------------------------------------------------
-    def _ensure_context(self, needed_per_seq: int) -> None:
-        needed = min(self.max_ctx_per_seq, -(-needed_per_seq // CTX_STEP) * CTX_STEP)
+    def _ensure_context(self, needed_per_seq: int, step: int = CTX_STEP) -> None:
+        """A context with at least `needed_per_seq` tokens per slot, rounded up to `step` (a
+        coarse step spares rebuilds when later `generate` calls bring longer requests)."""
+        needed = min(self.max_ctx_per_seq, -(-needed_per_seq // step) * step)
         if self.ctx is not None and needed <= self.ctx_per_seq:
             return
         self._free_context()
         lib = self.lib
         params = lib.llama_context_default_params()
-        params.n_seq_max = self.parallel + HOLDERS
-        params.n_ctx = needed * (self.parallel + HOLDERS)
+        holders = self._holder_count(needed)
+        params.n_seq_max = self.parallel + holders
+        params.n_ctx = needed * (self.parallel + holders)
         params.n_batch = self.n_batch
         params.n_ubatch = self.n_batch
         params.n_threads = self.n_threads
@@ -127,10 +138,13 @@ class LlamaBatchedBackend:
         self.ctx_per_seq = lib.llama_n_ctx_seq(self.ctx)
         self.memory = lib.llama_get_memory(self.ctx)
         self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
-        holders = list(range(self.parallel, self.parallel + HOLDERS))
-        self.cache = PrefixCache(self.parallel, holders, enabled=self.reuse_prefix)
+        self.cache = PrefixCache(self.parallel, list(range(self.parallel, self.parallel + holders)), self.reuse_prefix)
         self.stats["context_builds"] += 1
         self._prefill_shared_prefix()
+
+    def _holder_count(self, ctx_per_seq: int) -> int:
+        stream = max(1, ctx_per_seq * self.model.kv_bytes_per_token)
+        return max(MIN_HOLDERS, min(MAX_HOLDERS, HOLDER_BUDGET // stream)) if self.reuse_prefix else 1
 
     def _prefill_shared_prefix(self) -> None:
         """Decode the chat template's part before the user message once, into the holder sequence.
@@ -190,7 +204,10 @@ class LlamaBatchedBackend:
                     "flash_attn": True,
                     # memory the KV cache takes for a stream: grows with parallel (README, --parallel)
                     "kv_cache_mib": round(
-                        (self.parallel + HOLDERS) * self.stream_ctx_per_seq * m.kv_bytes_per_token / 2**20
+                        (self.parallel + self._holder_count(self.stream_ctx_per_seq))
+                        * self.stream_ctx_per_seq
+                        * m.kv_bytes_per_token
+                        / 2**20
                     ),
                 },
             )
@@ -224,7 +241,7 @@ class LlamaBatchedBackend:
 
     def stream(self, feed: RequestFeed) -> None:
         """Decode requests as `feed` makes them ready, refilling each slot the moment it frees."""
-        self._ensure_context(self.stream_ctx_per_seq)
+        self._ensure_context(self.stream_ctx_per_seq, step=256)
 
         def next_item():
             item = feed.next_request()
@@ -298,6 +315,8 @@ class LlamaBatchedBackend:
                     free.remove(s)
             if not any(slots):
                 return
+            if free and self.compact:
+                self._compact(slots)
             n = 0
             # One pass in slot order: a generating slot adds its next token (logits on), an admitted
             # one a prompt chunk as far as the batch has room. With one KV stream per sequence,
@@ -344,6 +363,22 @@ class LlamaBatchedBackend:
                     done(seq.index, completion)
             if wanted is not None:
                 self._drop_unwanted(slots, wanted)
+
+    def _compact(self, slots: list[_Sequence | None]) -> None:
+        """Move the highest busy sequences into lower free slots (step_layout.py says why).
+
+        The KV stream is copied (llama.cpp performs the copy at the start of the next decode,
+        before that decode's tokens are placed), and the sampler, which holds the sequence's
+        state, moves with it. The old slot keeps its copy of the KV for prefix reuse.
+        """
+        busy = [seq is not None for seq in slots]
+        movable = [seq is not None and seq.pending is not None and seq.prefilled == len(seq.tokens) for seq in slots]
+        for src, dst in compaction_moves(busy, movable):
+            seq = slots[src]
+            self.lib.llama_memory_seq_cp(self.memory, src, dst, -1, -1)
+            slots[dst], slots[src] = seq, None
+            self.cache.released(src, seq.tokens[: seq.prefilled] + seq.decoded)
+            self.stats["moves"] += 1
 
     def _placeholder(self, s: int, n: int, placeholders: list[tuple[int, int]]) -> int:
         """Add a throwaway token for idle slot `s`, removed again right after the decode
