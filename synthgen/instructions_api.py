@@ -177,7 +177,7 @@ def instructions(
         loop = InstructionsLoop(config, backend, prompt_set, journal, fingerprint, pre)
         loop.load(records)
         if getattr(backend, "stream", None) is not None:
-            loop.spare = getattr(backend, "parallel", parallel)
+            loop.hedge = True
         started_wall, started = now_iso(), time.monotonic()
         rows_before = len(loop.rows)
         loop.progress = Progress(config.n, done=min(rows_before, config.n), enabled=progress)

@@ -262,3 +262,20 @@ def test_the_slot_context_covers_the_longest_request_the_gates_allow(tmp_path):
     assert longer.sequence_tokens() >= tokens + 512
     more = base.model_copy(update={"response_params": base.response_params.model_copy(update={"max_tokens": 1024})})
     assert more.sequence_tokens() >= tokens + 512
+
+
+def test_spare_attempts_cover_the_expected_rejections_of_the_rows_still_needed(tmp_path):
+    """A streaming backend gets spares for the rejections expected among the rows still needed
+    (Laplace estimate from decided attempts, plus one), not one per slot; chunked ones get none."""
+    from synthgen.config import InstructionsConfig
+    from synthgen.generators.instructions import InstructionsLoop
+
+    loop = InstructionsLoop(InstructionsConfig(n=64, out=tmp_path), None, None, None, "fp", None)
+    assert loop._spare() == 0  # chunked backend: a spare would cost a whole extra chunk
+    loop.hedge = True
+    assert loop._spare() == 65  # nothing decided yet: acceptance 1/2, so as many spares as rows
+    loop.counters.update(attempts=100, accepted=80)
+    loop.rows = [{}] * 59  # 5 rows still needed at 81/102 acceptance: 1.3 expected rejections
+    assert loop._spare() == 3
+    loop.rows = [{}] * 64
+    assert loop._spare() == 1

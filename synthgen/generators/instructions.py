@@ -16,6 +16,7 @@ rows; a resumed run first redoes the attempts that were in flight when it stoppe
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -97,14 +98,9 @@ class InstructionsLoop:
         self.limit = config.n * config.max_attempts_factor
         self.inflight: list[_Attempt] = []
         self.redo: list[int] = []  # attempts in flight when an earlier session stopped
-        # Attempts started beyond the n - rows still needed, so a streaming backend's slots stay
-        # full until the n-th row; set to its width by the caller. 0 for chunked backends, where
-        # a spare attempt costs a whole extra chunk. Spares also hedge against slow answers: the
-        # run ends when the fastest n attempts are done. Spares for the expected rejections only
-        # (the batch then narrowing, compacted) had the last rows of a 64-row run wait ~190 steps
-        # for two long answers at width 4-6, and ended no sooner (AVX2, where a step costs about
-        # its width); without spares the run took 128 s against 111 s.
-        self.spare = 0
+        # Start spare attempts beyond the n - rows still needed (see _spare); set by the caller for
+        # streaming backends. Off for chunked backends, where a spare attempt costs a whole chunk.
+        self.hedge = False
         self.dropped = 0  # attempts still in flight when the n-th row was accepted
 
     # ---- resume -------------------------------------------------------------------------
@@ -169,7 +165,7 @@ class InstructionsLoop:
             if attempt.user_wanted:
                 attempt.user_wanted = False
                 return (attempt.plan.index, "user"), self._user_request(attempt.plan, attempt.retry)
-        if len(self.inflight) >= cfg.batch_size or len(self.rows) + len(self.inflight) >= cfg.n + self.spare:
+        if len(self.inflight) >= cfg.batch_size or len(self.rows) + len(self.inflight) >= cfg.n + self._spare():
             return None
         if self.redo:
             index = self.redo.pop(0)
@@ -182,6 +178,27 @@ class InstructionsLoop:
         attempt = _Attempt(plan=plan, user_wanted=False)
         self.inflight.append(attempt)
         return (plan.index, "user"), self._user_request(plan, 0)
+
+    def _spare(self) -> int:
+        """Attempts to have in flight beyond the rows still needed: the rejections expected among
+        them, from this run's acceptance rate so far, plus one.
+
+        Spares hedge against rejections and slow answers: the run ends when the fastest n
+        attempts are done. A spare for every slot (the earlier policy) keeps the batch full to the
+        end, but ~15 attempts are then dropped unfinished at the n-th row, ~10 % of a 64-row run's
+        tokens, and on a machine whose step costs about its width (AVX2: 12 ms at 1 sequence,
+        76 ms at 16) they cost their share of wall time. With expected rejections only, the batch
+        narrows at the end (compacted: step_layout.py), and 64-row runs over seeds 0-2 took
+        315 s against 333 s (163 against 150 tok/s of decided attempts; README). Without any
+        spare the end waits for a fresh attempt after each late rejection: 128 s against 111 s
+        (seed 0, before compaction).
+        The estimate uses decided attempts only, so a rerun reproduces it.
+        """
+        if not self.hedge:
+            return 0
+        need = self.config.n - len(self.rows)
+        accept = (self.counters["accepted"] + 1) / (self.counters["attempts"] + 2)  # Laplace: 1/2 at first
+        return math.ceil(need * (1 - accept) / accept) + 1
 
     def wanted(self, key: tuple[int, str]) -> bool:
         """Whether a request still matters: False once its attempt was dropped (the run has n rows)."""
