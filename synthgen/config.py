@@ -62,7 +62,7 @@ class InstructionsConfig(BaseModel):
 
         The longest is an answer: template (~40 tokens with a default system turn), the system
         prompt and a user turn the gates allow up to `instruction_limits.max_chars`, counted at 2.5
-        characters a token (English runs near 4 with SmolLM2's tokenizer), then the response. A
+        characters a token (this README's prose measured 3.4 with SmolLM2's tokenizer), then the response. A
         larger context costs memory and start-up: 28 streams of 2,048 tokens took 2.5 s to create
         on AVX2 against 0.6 s at 1,280. A prompt that is longer still finishes as truncated.
         """
