@@ -190,8 +190,8 @@ def pooled_e2e(runs: list[dict]) -> dict:
     other rows whenever a change alters llama.cpp's numerics, so one draw says little about the
     code; pooling several seeds averages the draws out.
     """
-    total = {k: sum(r[k] for r in runs) for k in ("rows", "seconds", "generated", "sampled", "attempts", "dropped")}
-    total.update({k: sum(r[k] for r in runs) for k in ("prefilled", "aborted")})
+    added = ("rows", "seconds", "generated", "sampled", "attempts", "dropped", "prefilled", "aborted")
+    total = {k: sum(r[k] for r in runs) for k in added}
     seconds = total["seconds"]
     return {
         **total,
