@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 import llama_cpp
+from naive_peer import naive_peer, pooled
 
 import synthgen
 from synthgen.backends.llama_model import LlamaModel
-from synthgen.generators.instruction_writers import WrittenTask
 from synthgen.instructions_api import DEFAULT_PARALLEL
 from synthgen.model_convert import runnable_model
 from synthgen.model_file import embedded_model_path
@@ -80,6 +80,7 @@ def ceiling(path: Path, parallel: int = 16, tokens: int = 200) -> dict:
         rows.append(n - 1)
     batch.n_tokens = n
     assert lib.llama_decode(ctx, batch) == 0
+    decoding = 0.0  # time inside the generation steps' llama_decode
     for step in range(tokens):
         nxt = [lib.llama_sampler_sample(chains[s], ctx, rows[s]) for s in range(parallel)]
         for s in range(parallel):
@@ -87,73 +88,20 @@ def ceiling(path: Path, parallel: int = 16, tokens: int = 200) -> dict:
             batch.seq_id[s][0], batch.logits[s] = s, True
         rows = list(range(parallel))
         batch.n_tokens = parallel
+        step_started = time.perf_counter()
         assert lib.llama_decode(ctx, batch) == 0
+        decoding += time.perf_counter() - step_started
     seconds = time.perf_counter() - started
     for chain in chains:
         lib.llama_sampler_free(chain)
     lib.llama_batch_free(batch)
     lib.llama_free(ctx)
     model.close()
-    return {"tokens": parallel * tokens, "seconds": seconds, "tok_s": parallel * tokens / seconds}
-
-
-def naive_peer(path: Path, rows: int, use_schema: bool, first: int = 0) -> dict:
-    """(b) One request at a time through the high-level API, as most tools do."""
-    llm = llama_cpp.Llama(str(path), n_ctx=2048, n_threads=CORES, n_threads_batch=CORES, flash_attn=True, verbose=False)
-    prompt = (
-        "Write one request that a user might send to an AI assistant about {topic}. "
-        'Reply with JSON only, with the fields "instruction" and "input".'
-    )
-    # The plain schema: llama-cpp-python's converter cannot handle maxLength (it expands it into a
-    # grammar llama.cpp refuses), so a user of the high-level API would drop the length bounds.
-    plain = {
-        "type": "object",
-        "properties": {"instruction": {"type": "string"}, "input": {"type": "string"}},
-        "required": ["instruction", "input"],
-    }
-    fmt = {"type": "json_object", "schema": plain} if use_schema else None
-    started = time.perf_counter()
-    tokens = valid = 0
-    for i in range(first, first + rows):
-        written = llm.create_chat_completion(
-            [{"role": "user", "content": prompt.format(topic=f"subject {i}")}],
-            max_tokens=320,
-            temperature=0.9,
-            seed=i,
-            response_format=fmt,
-        )
-        tokens += written["usage"]["completion_tokens"]
-        try:
-            task = WrittenTask.model_validate(json.loads(written["choices"][0]["message"]["content"], strict=False))
-        except ValueError:
-            continue
-        answer = llm.create_chat_completion(
-            [{"role": "user", "content": task.instruction}], max_tokens=512, temperature=0.7, seed=i
-        )
-        tokens += answer["usage"]["completion_tokens"]
-        valid += 1
-    seconds = time.perf_counter() - started
-    llm.close()
     return {
-        "rows": valid,
-        "attempted": rows,
+        "tokens": parallel * tokens,
         "seconds": seconds,
-        "tokens": tokens,
-        "tok_s": tokens / seconds,
-        "rows_min": 60 * valid / seconds,
-    }
-
-
-def pooled(*runs: dict) -> dict:
-    """One figure for several peer runs: their rows, tokens and seconds added up."""
-    rows, seconds, tokens = (sum(r[k] for r in runs) for k in ("rows", "seconds", "tokens"))
-    attempted = sum(r["attempted"] for r in runs)
-    return {
-        "rows": rows,
-        "attempted": attempted,
-        "seconds": seconds,
-        "tok_s": tokens / seconds,
-        "rows_min": 60 * rows / seconds,
+        "tok_s": parallel * tokens / seconds,
+        "gen_ms_per_token": 1000 * decoding / (parallel * tokens),
     }
 
 
@@ -180,6 +128,9 @@ def synthgen_e2e(n: int, parallel: int, seed: int = 0) -> dict:
         "dropped": session.get("dropped_in_flight", 0),
         "aborted": engine.get("aborted", 0),
         "sampled": engine.get("generated_tokens", 0),
+        "decode_seconds": engine.get("decode_seconds", 0.0),
+        "prompt_step_seconds": engine.get("prompt_step_seconds", 0.0),
+        "generation_step_tokens": engine.get("generation_step_tokens", 0),
     }
 
 
@@ -191,6 +142,7 @@ def pooled_e2e(runs: list[dict]) -> dict:
     code; pooling several seeds averages the draws out.
     """
     added = ("rows", "seconds", "generated", "sampled", "attempts", "dropped", "prefilled", "aborted")
+    added += ("decode_seconds", "prompt_step_seconds", "generation_step_tokens")
     total = {k: sum(r[k] for r in runs) for k in added}
     seconds = total["seconds"]
     return {
@@ -202,21 +154,44 @@ def pooled_e2e(runs: list[dict]) -> dict:
     }
 
 
-def e2e_between_ceilings(args, run_file: Path, a: dict) -> tuple[dict, float]:
+def e2e_between_ceilings(args, run_file: Path, a: dict) -> tuple[dict, dict]:
     """(c) for each seed with (a) measured again after each; returns pooled (c) and mean (a)."""
-    runs, ceilings = [], [a["tok_s"]]
+    runs, ceilings, gen_ms = [], [a["tok_s"]], [a["gen_ms_per_token"]]
     for seed in range(args.seeds):
         runs.append(synthgen_e2e(args.n, args.parallel, seed))
-        ceilings.append(ceiling(run_file, 16)["tok_s"])
+        after = ceiling(run_file, 16)
+        ceilings.append(after["tok_s"])
+        gen_ms.append(after["gen_ms_per_token"])
         r = runs[-1]
         print(
             f"    seed {seed}: (c) {r['tok_s']:.0f} tok/s ({r['engine_tok_s']:.0f} sampled), {r['rows_min']:.1f} "
             f"rows/min, {r['seconds']:.0f} s, {r['generated']} tokens of decided attempts; (a) after it "
             f"{ceilings[-1]:.0f} tok/s"
         )
-    a_tok_s = sum(ceilings) / len(ceilings)
-    print(f"(a) mean of the {len(ceilings)} ceiling runs: {a_tok_s:.0f} tok/s")
-    return (runs[0] if len(runs) == 1 else pooled_e2e(runs)), a_tok_s
+    mean = {"tok_s": sum(ceilings) / len(ceilings), "gen_ms_per_token": sum(gen_ms) / len(gen_ms)}
+    print(f"(a) mean of the {len(ceilings)} ceiling runs: {mean['tok_s']:.0f} tok/s")
+    return (runs[0] if len(runs) == 1 else pooled_e2e(runs)), mean
+
+
+def print_time_split(c: dict, a: dict) -> None:
+    """Where (c)'s wall time goes, and how its generation-only steps compare with (a)'s.
+
+    The engine times every llama_decode (decode_loop.py): a per-token cost of its
+    generation-only steps equal to (a)'s would mean the engine adds nothing; what it costs more
+    comes from the KV each sequence attends to (answers are longer than (a)'s 200 tokens:
+    benchmarks/step_cost.py) and from steps narrower than 16 at the end.
+    """
+    wall, decode, prompt = c["seconds"], c["decode_seconds"], c["prompt_step_seconds"]
+    generation = decode - prompt
+    ms = 1000 * generation / max(c["generation_step_tokens"], 1)
+    dropped = c["sampled"] - c["generated"]
+    print(
+        f"    (c)'s {wall:.0f} s: {generation:.0f} s in generation-only decodes ({ms:.2f} ms per token; "
+        f"(a)'s: {a['gen_ms_per_token']:.2f} ms, ratio {a['gen_ms_per_token'] / ms:.2f}), {prompt:.0f} s in "
+        f"decodes carrying {c['prefilled']} prompt tokens, {wall - decode:.0f} s outside llama_decode "
+        f"(start-up, sampling, bookkeeping, writing); {dropped} tokens ({100 * dropped / max(c['sampled'], 1):.1f}% "
+        f"of those sampled) belong to the {c['dropped']} attempts dropped in flight"
+    )
 
 
 def main() -> int:
@@ -250,15 +225,18 @@ def main() -> int:
         wide = ceiling(run_file, args.parallel)
         print(f"    the same at synthgen's --parallel {args.parallel}: {wide['tok_s']:.0f} tok/s")
     if args.no_peer:
-        c, a_tok_s = e2e_between_ceilings(args, run_file, a)
+        c, a_mean = e2e_between_ceilings(args, run_file, a)
+        a_tok_s = a_mean["tok_s"]
         print(f"(c) {c['tok_s']:.0f} tok/s ({c['engine_tok_s']:.0f} sampled), {c['rows_min']:.1f} rows/min, {c}")
-        print(f"ratio (c)/(a) tokens/s = {c['tok_s'] / a_tok_s:.2f} (sampled: {c['engine_tok_s'] / a_tok_s:.2f})")
+        print_time_split(c, a_mean)
+        print(f"ratio (c)/(a) tokens/s = {c['tok_s'] / a_tok_s:.3f} (sampled: {c['engine_tok_s'] / a_tok_s:.3f})")
         return 0
     # The machine's speed drifts by up to ~10% within minutes, so (a) and (b) are measured both
     # before and after (c), half of the peer's rows each time, and (c) is compared with the mean.
     half = max(1, args.peer_rows // 2)
     b_before = naive_peer(shipped, half, use_schema=True)
-    c, a_tok_s = e2e_between_ceilings(args, run_file, a)
+    c, a_mean = e2e_between_ceilings(args, run_file, a)
+    a_tok_s = a_mean["tok_s"]
     b_after = naive_peer(shipped, args.peer_rows - half, use_schema=True, first=half)
     b_json = pooled(b_before, b_after)
     print(
@@ -282,8 +260,9 @@ def main() -> int:
         f"{c['dropped']} attempts dropped in flight at the end the engine sampled {c['engine_tok_s']:.0f} tok/s; "
         f"{c['prefilled']} prompt tokens prefilled; {c['aborted']} answers stopped early (refusal or looping)"
     )
+    print_time_split(c, a_mean)
     print(
-        f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a_tok_s:.2f} (sampled: {c['engine_tok_s'] / a_tok_s:.2f}); "
+        f"ratios: (c)/(a) tokens/s = {c['tok_s'] / a_tok_s:.3f} (sampled: {c['engine_tok_s'] / a_tok_s:.3f}); "
         f"(c)/(b, JSON schema) rows/min = {c['rows_min'] / max(b_json['rows_min'], 1e-9):.2f}x; "
         + (
             f"(c)/(b, prompt-only JSON) rows/min = {c['rows_min'] / b_plain['rows_min']:.1f}x"

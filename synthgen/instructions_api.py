@@ -194,7 +194,8 @@ def instructions(
                 "dropped_in_flight": loop.dropped,
             }
             if isinstance(getattr(backend, "stats", None), dict):
-                session["engine"] = dict(backend.stats)  # decode calls, prefill, tokens of dropped requests
+                # decode calls and seconds, prefill, tokens of dropped requests
+                session["engine"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in backend.stats.items()}
             manifest.update(
                 status=status,
                 updated=now_iso(),

@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 
 from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
-from synthgen.backends.llama_batched import (
-    HOLDER_BUDGET,
-    MAX_HOLDERS,
-    MIN_HOLDERS,
-    PARTIAL_CHECK_EVERY,
-    LlamaBatchedBackend,
-)
+from synthgen.backends.decode_loop import PARTIAL_CHECK_EVERY
+from synthgen.backends.llama_batched import HOLDER_BUDGET, MAX_HOLDERS, MIN_HOLDERS, LlamaBatchedBackend
 from synthgen.model_convert import Q8_0, SLOW_FILE_TYPES, gguf_file_type, runnable_model
 from synthgen.model_file import embedded_model_path
 
@@ -51,6 +46,19 @@ def test_refilled_slots_produce_every_completion_exactly_once(q8_path):
     assert backend.stats["decode_calls"] > 0 and backend.stats["busy_slot_steps"] > 0
     # completions come back in request order: each is capped by its own request's max_tokens
     assert len({r.params.max_tokens for r in requests}) > 1
+
+
+def test_step_accounting_adds_up(q8_path):
+    """The decode counters the throughput benchmark splits wall time by are consistent."""
+    backend = LlamaBatchedBackend(q8_path, parallel=3)
+    results = backend.generate(_requests(11))
+    stats = backend.stats
+    # a sampled token is fed back in the next step unless it ended its sequence; EOS is not counted
+    fed = sum(c.completion_tokens - (c.finish_reason == "length") for c in results)
+    assert stats["decoded_tokens"] == stats["prefilled_tokens"] + fed + stats["placeholders"]
+    assert 1 <= stats["prompt_steps"] <= 11 < stats["decode_calls"]
+    assert 0 < stats["generation_step_tokens"] <= fed + stats["placeholders"]
+    assert 0 < stats["prompt_step_seconds"] < stats["decode_seconds"]
 
 
 def test_same_requests_and_parallel_give_identical_completions(q8_path):
