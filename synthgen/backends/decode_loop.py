@@ -37,6 +37,10 @@ class SlotSequence:
     row: int = -1  # batch row holding this sequence's logits after the last decode
     promote: int = 0  # prompt prefix to copy into a holder once the prompt is decoded
 
+    def kv_tokens(self) -> list[int]:
+        """The tokens whose KV the slot holds: the decoded prompt and the fed-back samples."""
+        return self.tokens[: self.prefilled] + self.decoded
+
 
 class DecodeLoop:
     """Runs requests from `next_item` through the backend's slots until none are left.
@@ -182,7 +186,7 @@ class DecodeLoop:
         """Free slot `s`, remembering which tokens' KV it keeps for the next request."""
         seq = self.slots[s]
         seq.sampler.close()
-        self.cache.released(s, seq.tokens[: seq.prefilled] + seq.decoded)
+        self.cache.released(s, seq.kv_tokens())
         self.slots[s] = None
 
     def _compact(self) -> None:
@@ -199,7 +203,7 @@ class DecodeLoop:
             seq = slots[src]
             self.lib.llama_memory_seq_cp(self.memory, src, dst, -1, -1)
             slots[dst], slots[src] = seq, None
-            self.cache.released(src, seq.tokens[: seq.prefilled] + seq.decoded)
+            self.cache.released(src, seq.kv_tokens())
             self.stats["moves"] += 1
 
     def _placeholder(self, s: int, n: int, placeholders: list[tuple[int, int]]) -> int:
