@@ -46,11 +46,14 @@ class DecodeLoop:
     """Runs requests from `next_item` through the backend's slots until none are left.
 
     `next_item()` returns (key, request, prompt tokens) or None; `done(key, completion)` gets
-    each result; `wanted(key)`, if given, lets the caller drop requests it no longer needs.
+    each result; `wanted(key)`, if given, lets the caller drop requests it no longer needs;
+    `check_partial(key, text)` may stop a request early; `deliver_signals()` runs after each step.
     """
 
-    def __init__(self, engine, next_item, done, wanted=None, check_partial=None):
+    def __init__(self, engine, next_item, done, wanted=None, check_partial=None, deliver_signals=None):
         self.engine = engine
+        # acts on a Ctrl-C/SIGTERM recorded during the step (deferred_signals.py says why)
+        self.deliver_signals = deliver_signals or (lambda: None)
         self.lib, self.batch, self.memory = engine.lib, engine.batch, engine.memory
         self.cache, self.stats = engine.cache, engine.stats
         self.next_item, self.done, self.wanted = next_item, done, wanted
@@ -86,6 +89,7 @@ class DecodeLoop:
             self._sample_all()
             if self.wanted is not None:
                 self._drop_unwanted()
+            self.deliver_signals()
 
     def _fill_batch(self) -> tuple[int, int, list[tuple[int, int]]]:
         """One pass in slot order: a generating slot adds its next token (logits on), an admitted

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, RequestFeed
 from synthgen.backends.decode_loop import DecodeLoop, add_token
+from synthgen.backends.deferred_signals import signals_between_steps
 from synthgen.backends.llama_model import LlamaModel, quiet_stderr
 from synthgen.backends.prefix_cache import PrefixCache
 from synthgen.json_grammar import schema_to_gbnf
@@ -214,18 +215,18 @@ class LlamaBatchedBackend:
         results: list[Completion | None] = [None] * len(requests)
         prepared = [(i, request, self._prompt_tokens(request)) for i, request in enumerate(requests)]
         longest = max((len(t) + r.params.max_tokens for _, r, t in prepared), default=1)
-        self._ensure_context(longest)
         queue = deque(prepared)
 
         def done(key: int, completion: Completion) -> None:
             results[key] = completion
 
-        DecodeLoop(self, lambda: queue.popleft() if queue else None, done).run()
+        with signals_between_steps() as deliver:
+            self._ensure_context(longest)
+            DecodeLoop(self, lambda: queue.popleft() if queue else None, done, deliver_signals=deliver).run()
         return results  # type: ignore[return-value]
 
     def stream(self, feed: RequestFeed) -> None:
         """Decode requests as `feed` makes them ready, refilling each slot the moment it frees."""
-        self._ensure_context(self.stream_ctx_per_seq, step=256)
 
         def next_item():
             item = feed.next_request()
@@ -235,4 +236,6 @@ class LlamaBatchedBackend:
             return key, request, self._prompt_tokens(request)
 
         wanted, check_partial = getattr(feed, "wanted", None), getattr(feed, "check_partial", None)
-        DecodeLoop(self, next_item, feed.done, wanted, check_partial).run()
+        with signals_between_steps() as deliver:
+            self._ensure_context(self.stream_ctx_per_seq, step=256)
+            DecodeLoop(self, next_item, feed.done, wanted, check_partial, deliver).run()
