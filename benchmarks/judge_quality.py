@@ -32,12 +32,12 @@ import datasets
 import synthgen
 from synthgen.backends.base import Message
 from synthgen.backends.llama_batched import LlamaBatchedBackend
-from synthgen.judge import pairwise_outcome, pairwise_request, parse_pairwise, parse_rubric, rubric_request
-from synthgen.model_convert import runnable_model
-from synthgen.model_file import embedded_model_path
-from synthgen.preferences_config import PreferencesConfig
-from synthgen.prompts import PromptSet
-from synthgen.seeds import derive_seed
+from synthgen.backends.model_convert import runnable_model
+from synthgen.backends.model_file import embedded_model_path
+from synthgen.dpo.config import PreferencesConfig
+from synthgen.dpo.judge import pairwise_outcome, pairwise_request, parse_pairwise, parse_rubric, rubric_request
+from synthgen.run.seeds import derive_seed
+from synthgen.text.prompts import PromptSet
 
 REFUSAL = "I'm sorry, but I can't help with that."
 KINDS = ("off_topic", "truncated", "refusal")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import llama_cpp
 
-from synthgen.generators.instruction_writers import WrittenTask
+from synthgen.text.writers import WrittenTask
 
 CORES = os.cpu_count() or 1
 

@@ -23,8 +23,8 @@ import llama_cpp as lib
 from throughput import raw_context
 
 from synthgen.backends.llama_model import LlamaModel
-from synthgen.model_convert import runnable_model
-from synthgen.model_file import embedded_model_path
+from synthgen.backends.model_convert import runnable_model
+from synthgen.backends.model_file import embedded_model_path
 
 WIDTH = 16
 REPEATS = 15

@@ -34,9 +34,9 @@ from naive_peer import naive_peer, pooled
 
 import synthgen
 from synthgen.backends.llama_model import LlamaModel
-from synthgen.instructions_api import DEFAULT_PARALLEL
-from synthgen.model_convert import runnable_model
-from synthgen.model_file import embedded_model_path
+from synthgen.backends.model_convert import runnable_model
+from synthgen.backends.model_file import embedded_model_path
+from synthgen.sft.api import DEFAULT_PARALLEL
 
 CORES = os.cpu_count() or 1
 

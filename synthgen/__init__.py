@@ -28,17 +28,17 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in ("instructions", "RunResult"):
-        from synthgen import instructions_api
+        from synthgen.sft import api
 
-        return getattr(instructions_api, name)
+        return getattr(api, name)
     if name == "preferences":
-        from synthgen.preferences_api import preferences
+        from synthgen.dpo.api import preferences
 
         return preferences
     if name in ("math", "logic", "ProblemsResult"):
-        from synthgen import math_api
+        from synthgen.grpo import api
 
-        return getattr(math_api, name)
+        return getattr(api, name)
     if name in ("verify_dataset", "VerifyReport"):
         from synthgen.verify import verify_dir
 
@@ -48,7 +48,7 @@ def __getattr__(name: str) -> Any:
 
         return SynthgenError
     if name == "__version__":
-        from synthgen.versions import synthgen_version
+        from synthgen.run.versions import synthgen_version
 
         return synthgen_version()
     raise AttributeError(name)

@@ -16,6 +16,7 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 import pytest
 
 from synthgen.backends.fake import FakeBackend
+from synthgen.backends.model_file import embedded_model_path
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +38,16 @@ def journal_records(out: Path) -> list[dict]:
 
 def manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def vocab_model():
+    """The embedded model's vocabulary only (no weights): for llama.cpp's grammar parser and sampler."""
+    import llama_cpp
+    from llama_cpp._internals import LlamaModel
+
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = True
+    model = LlamaModel(path_model=str(embedded_model_path()), params=params, verbose=False)
+    yield model
+    model.close()

@@ -27,10 +27,10 @@ from pathlib import Path
 from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, RequestFeed
 from synthgen.backends.decode_loop import DecodeLoop, add_token
 from synthgen.backends.deferred_signals import signals_between_steps
+from synthgen.backends.json_grammar import schema_to_gbnf
 from synthgen.backends.llama_model import LlamaModel, quiet_stderr
+from synthgen.backends.model_file import file_sha256
 from synthgen.backends.prefix_cache import PrefixCache
-from synthgen.json_grammar import schema_to_gbnf
-from synthgen.model_file import file_sha256
 
 CTX_STEP = 512
 # Extra sequences keeping shared prompt prefixes (prefix_cache.py); one is the chat prefix. A

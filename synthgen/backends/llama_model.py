@@ -137,7 +137,7 @@ class LlamaModel:
     def chat_prefix(self) -> str:
         """The template's text before the first user message's content ("" if there is none)."""
         from synthgen.backends.base import ModelInfo
-        from synthgen.magpie import split_at_user_content
+        from synthgen.text.magpie import split_at_user_content
 
         info = ModelInfo(
             name=self.path.name,

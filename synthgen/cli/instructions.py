@@ -70,8 +70,8 @@ def instructions_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress line; only the final summary."),
 ) -> None:
     """Generate instruction-response pairs (TRL conversational `messages`) for SFT."""
-    from synthgen.instructions_api import instructions
-    from synthgen.run_folder import default_out
+    from synthgen.run.folder import default_out
+    from synthgen.sft.api import instructions
 
     out = out or default_out("instructions")
     try:
@@ -101,7 +101,7 @@ def instructions_command(
 
 def print_summary(result) -> None:
     """The end-of-run summary: rows, rejections by reason, tokens, wall time, where to load from."""
-    from synthgen.progress import format_duration
+    from synthgen.run.progress import format_duration
 
     counters = dict(result.counters)
     rejections = {

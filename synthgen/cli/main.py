@@ -34,7 +34,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from synthgen.versions import synthgen_version
+        from synthgen.run.versions import synthgen_version
 
         typer.echo(f"synthgen {synthgen_version()}")
         raise typer.Exit()

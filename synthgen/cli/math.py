@@ -53,8 +53,8 @@ def _options(kind: str, groups: str):
 
 
 def _run(kind: str, n, out, families, difficulty, seed, source, exclude, overwrite, quiet, **extra) -> None:
-    from synthgen.math_api import run_problems
-    from synthgen.run_folder import default_out
+    from synthgen.grpo.api import run_problems
+    from synthgen.run.folder import default_out
 
     out = out or default_out(kind)
     try:

@@ -72,8 +72,8 @@ def preferences_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress line; only the final summary."),
 ) -> None:
     """Generate preference pairs (TRL prompt / chosen / rejected) judged by an LLM, for DPO."""
-    from synthgen.preferences_api import preferences
-    from synthgen.run_folder import default_out
+    from synthgen.dpo.api import preferences
+    from synthgen.run.folder import default_out
 
     out = out or default_out("preferences")
     try:
@@ -107,8 +107,8 @@ def preferences_command(
 
 def print_summary(result) -> None:
     """Pairs, drops by reason, judge agreement, tokens, wall time and pairs/minute."""
-    from synthgen.preferences_api import drop_counts
-    from synthgen.progress import format_duration
+    from synthgen.dpo.api import drop_counts
+    from synthgen.run.progress import format_duration
 
     counters = dict(result.counters)
     drops = sorted(drop_counts(counters).items(), key=lambda kv: -kv[1])

@@ -64,7 +64,7 @@ def solve_cli_options() -> dict[str, Any]:
 
 def echo_solve_summary(result: Any) -> None:
     """The pass-rate histogram and emitted folders of a --solve run (nothing otherwise)."""
-    from synthgen.solve_export import histogram_line
+    from synthgen.grpo.solve.export import histogram_line
 
     solve = result.solve
     if not solve:

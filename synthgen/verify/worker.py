@@ -50,8 +50,8 @@ def run_job(job: dict) -> dict:
     if job.get("k") == "sleep" and os.environ.get(TEST_HOOKS_ENV) == "1":
         time.sleep(float(job["s"]))  # test hook: simulates a hung comparison (off unless the env var is set)
         return {"reason": "wrong", "detail": "slept"}
-    if job.get("k") == "formulation":  # model-written problem formulations (synthgen/problems/formulation_solve.py)
-        from synthgen.problems.formulation_solve import run_formulation_job
+    if job.get("k") == "formulation":  # model-written problem formulations (synthgen/verify/formulation_solve.py)
+        from synthgen.verify.formulation_solve import run_formulation_job
 
         return run_formulation_job(job)
     if job.get("k") == "row":

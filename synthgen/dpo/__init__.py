@@ -1,0 +1,1 @@
+"""`synthgen preferences`: preference pairs (prompt / chosen / rejected) for DPO and reward models."""

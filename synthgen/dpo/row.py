@@ -1,0 +1,117 @@
+"""The preference row: TRL's conversational explicit-prompt form plus judge and candidate columns.
+
+`prompt` is the conversation up to and ending with the user turn; `chosen` and `rejected` hold
+only the assistant's answer (TRL trainer-formats §1.4), which DPOTrainer takes unchanged. The
+Arrow features are declared, not inferred, so every run writes the same schema.
+`reward_row` rewrites a row into the implicit-prompt form RewardTrainer recommends: the full
+conversation in both `chosen` and `rejected`, plus the `margin` column its loss can use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datasets import Features, List, Value
+from pydantic import BaseModel
+
+from synthgen.backends.base import Message
+from synthgen.dpo.judge import ASPECTS
+
+
+class CandidateInfo(BaseModel):
+    """How one candidate answer was made, and what the judge said about it."""
+
+    index: int
+    principle: str
+    temperature: float
+    seed: int
+    text: str
+    response_tokens: int
+    status: str  # "judged", or why it was left out (e.g. "response_truncated", "judge_unparseable")
+    score: float | None = None
+
+
+class PreferenceRow(BaseModel):
+    """One preference pair as written to the dataset."""
+
+    prompt: list[Message]
+    chosen: list[Message]
+    rejected: list[Message]
+    score_chosen: float
+    score_rejected: float
+    margin: float
+    aspects_chosen: dict[str, int]
+    aspects_rejected: dict[str, int]
+    rationale_chosen: str
+    rationale_rejected: str
+    pairwise_chosen_first: str  # the judge's letter with chosen shown as A
+    pairwise_chosen_second: str  # ... with chosen shown as B
+    chosen_candidate: int
+    rejected_candidate: int
+    candidates: list[CandidateInfo]
+    prompt_source: str
+    id: str
+    seed: int
+    attempt: int
+
+
+_MESSAGES = List({"role": Value("string"), "content": Value("string")})
+_ASPECTS = {a: Value("int64") for a in ASPECTS}
+
+PREFERENCE_FEATURES = Features(
+    {
+        "prompt": _MESSAGES,
+        "chosen": _MESSAGES,
+        "rejected": _MESSAGES,
+        "score_chosen": Value("float64"),
+        "score_rejected": Value("float64"),
+        "margin": Value("float64"),
+        "aspects_chosen": _ASPECTS,
+        "aspects_rejected": _ASPECTS,
+        "rationale_chosen": Value("string"),
+        "rationale_rejected": Value("string"),
+        "pairwise_chosen_first": Value("string"),
+        "pairwise_chosen_second": Value("string"),
+        "chosen_candidate": Value("int64"),
+        "rejected_candidate": Value("int64"),
+        "candidates": List(
+            {
+                "index": Value("int64"),
+                "principle": Value("string"),
+                "temperature": Value("float64"),
+                "seed": Value("int64"),
+                "text": Value("string"),
+                "response_tokens": Value("int64"),
+                "status": Value("string"),
+                "score": Value("float64"),
+            }
+        ),
+        "prompt_source": Value("string"),
+        "id": Value("string"),
+        "seed": Value("int64"),
+        "attempt": Value("int64"),
+    }
+)
+
+REWARD_FEATURES = Features(
+    {
+        "chosen": _MESSAGES,
+        "rejected": _MESSAGES,
+        "margin": Value("float64"),
+        "score_chosen": Value("float64"),
+        "score_rejected": Value("float64"),
+        "id": Value("string"),
+    }
+)
+
+
+def reward_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The implicit-prompt (RewardTrainer) form of a preference row: prompt repeated in both."""
+    return {
+        "chosen": [*row["prompt"], *row["chosen"]],
+        "rejected": [*row["prompt"], *row["rejected"]],
+        "margin": row["margin"],
+        "score_chosen": row["score_chosen"],
+        "score_rejected": row["score_rejected"],
+        "id": row["id"],
+    }

@@ -1,1 +1,0 @@
-"""Generators: each turns attempt plans into backend requests and parses completions into rows."""

@@ -1,0 +1,1 @@
+"""`--solve K`: the model attempts every problem; pass rates, the band, `--emit-sft` / `--emit-dpo`."""

@@ -1,0 +1,1 @@
+"""`synthgen instructions`: instruction-response pairs for SFT (TRL conversational `messages`)."""

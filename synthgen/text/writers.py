@@ -1,0 +1,106 @@
+"""Step 1 of an instruction row: getting the user turn written, by self-instruct or Magpie.
+
+Each writer is a pair of pure functions in the spirit of curator's prompt(row)/parse(row, response):
+`request(plan)` builds the backend request, `parse(plan, completion)` returns the user text or a
+rejection reason. Keeping them pure is what makes the run loop batchable and testable.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+from pydantic import BaseModel, Field, ValidationError
+
+from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
+from synthgen.run.seeds import derive_seed
+from synthgen.text.dedup import jaccard, shingles
+from synthgen.text.magpie import PreQuery, clean_user_turn
+from synthgen.text.prompts import PromptSet
+from synthgen.text.taxonomy import TASK_TYPES, TaskType
+
+
+class WrittenTask(BaseModel):
+    """The JSON a model must produce for self-instruct; its schema becomes the grammar."""
+
+    instruction: str = Field(min_length=10, max_length=400)
+    input: str = Field(max_length=1200)
+
+
+WRITTEN_TASK_SCHEMA = WrittenTask.model_json_schema()
+COPY_THRESHOLD = 0.5
+
+
+class Plan(BaseModel):
+    """What attempt `index` will try: all of it derived from the attempt's seed alone."""
+
+    index: int
+    seed: int
+    method: str
+    topic: str | None = None
+    task: TaskType | None = None
+
+
+def make_plan(index: int, run_seed: int, method: str, magpie_share: float, topics: list[str]) -> Plan:
+    """Deterministic plan for attempt `index`: method (for mix), topic and task type."""
+    seed = derive_seed(run_seed, index)
+    rng = random.Random(seed)
+    if method == "mix":
+        method = "magpie" if rng.random() < magpie_share else "self-instruct"
+    if method == "magpie":
+        return Plan(index=index, seed=seed, method=method)
+    return Plan(index=index, seed=seed, method=method, topic=rng.choice(topics), task=rng.choice(TASK_TYPES))
+
+
+def self_instruct_request(plan: Plan, prompts: PromptSet, params: SamplingParams, retry: int) -> GenerationRequest:
+    """Ask the model for one task about plan.topic of plan.task's type, as constrained JSON."""
+    task = plan.task
+    rule = "self_instruct_input_rule.txt" if task.needs_input else "self_instruct_no_input_rule.txt"
+    text = prompts.render(
+        "self_instruct.txt",
+        topic=plan.topic,
+        task_description=task.description,
+        input_rule=prompts.text(rule).strip(),
+        example_instruction=json.dumps(task.example_instruction),
+        example_input=json.dumps(task.example_input),
+    )
+    return GenerationRequest(
+        messages=[Message(role="user", content=text)],
+        params=params,
+        json_schema=WRITTEN_TASK_SCHEMA,
+        seed=plan.seed if retry == 0 else derive_seed(plan.seed, retry, "retry"),
+    )
+
+
+def parse_self_instruct(plan: Plan, completion: Completion) -> tuple[str | None, str | None]:
+    """Return (user turn, None) or (None, reason); "instruction_unparseable" is retried."""
+    if completion.finish_reason == "error":
+        return None, "instruction_backend_error"
+    try:
+        task = WrittenTask.model_validate(json.loads(completion.text, strict=False))
+    except (ValueError, ValidationError):
+        return None, "instruction_unparseable"
+    instruction, passage = task.instruction.strip(), task.input.strip()
+    # Small models often copy the one-shot example verbatim; that is a duplicate, not a new task.
+    if jaccard(shingles(instruction), shingles(plan.task.example_instruction)) >= COPY_THRESHOLD:
+        return None, "instruction_copied_example"
+    if plan.task.needs_input:
+        if len(passage) < 20:
+            return None, "instruction_missing_input"
+        return f"{instruction}\n\n{passage}", None
+    return instruction, None
+
+
+def magpie_request(plan: Plan, pre: PreQuery, params: SamplingParams) -> GenerationRequest:
+    """Raw completion of the chat template's pre-query prefix: the model writes a user turn."""
+    stop = list(dict.fromkeys([*params.stop, pre.end_of_turn]))
+    return GenerationRequest(prompt=pre.prefix, params=params.model_copy(update={"stop": stop}), seed=plan.seed)
+
+
+def parse_magpie(pre: PreQuery, completion: Completion) -> tuple[str | None, str | None]:
+    """Return (user turn, None) or (None, reason)."""
+    if completion.finish_reason == "error":
+        return None, "instruction_backend_error"
+    if completion.finish_reason == "length":
+        return None, "instruction_truncated"
+    return clean_user_turn(completion.text, pre.end_of_turn), None
