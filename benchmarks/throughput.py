@@ -36,7 +36,7 @@ import synthgen
 from synthgen.backends.llama_model import LlamaModel
 from synthgen.backends.model_convert import runnable_model
 from synthgen.backends.model_file import embedded_model_path
-from synthgen.sft.api import DEFAULT_PARALLEL
+from synthgen.backends.open import DEFAULT_PARALLEL
 
 CORES = os.cpu_count() or 1
 

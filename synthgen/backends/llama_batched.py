@@ -3,14 +3,13 @@
 One context holds `parallel` sequence slots (`n_seq_max`, one KV stream per slot). Requests
 stream from a queue into free slots, and each step decodes the next token of every generating
 slot together with the prompt chunks of newly admitted ones (continuous batching; the loop
-itself is decode_loop.py). This reaches the machine's native ceiling (llama-batched-bench /
-llama-server -np N) on 2 cores, about twice the single-sequence high-level API
-(shared/reference/llamacpp.md §1, §4).
+itself is decode_loop.py). This aims at the machine's native ceiling (llama-batched-bench /
+llama-server -np N), well above the single-sequence high-level API (measured: docs/benchmarks.md).
 
 A finished request's KV stays in its slot, and a few holder sequences keep prompt prefixes many
 requests share; a new request goes to the free slot that shares most of its prompt and decodes
-only the rest (prefix_cache.py). On 2 cores a prompt token costs nearly as much as a generated
-one, so this is throughput: Magpie's answer, for one, decodes ~6 prompt tokens instead of ~35.
+only the rest (prefix_cache.py). On a CPU a prompt token costs nearly as much as a generated
+one, so this is throughput: Magpie's answer, for one, decodes only the few tokens after its user turn.
 
 Determinism: the same requests in the same order with the same `parallel` give the same tokens.
 llama.cpp does not promise identical tokens for different batch compositions or prefill splits

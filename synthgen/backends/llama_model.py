@@ -15,9 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
+from synthgen.backends.chat_template import split_at_user_content, template_env
 from synthgen.errors import SynthgenError
 
 _BACKEND_READY = False
@@ -39,10 +37,6 @@ def quiet_stderr(enabled: bool) -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
-
-
-def _raise(message: str) -> None:
-    raise TemplateError(message)
 
 
 class LlamaModel:
@@ -70,8 +64,7 @@ class LlamaModel:
         self.n_ctx_train = llama_cpp.llama_model_n_ctx_train(self.model)
         self.add_bos = bool(llama_cpp.llama_vocab_get_add_bos(self.vocab))
         self._piece = ctypes.create_string_buffer(256)
-        self._env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-        self._env.globals["raise_exception"] = _raise
+        self._env = template_env()
         self._template = None
 
     @property
@@ -137,7 +130,6 @@ class LlamaModel:
     def chat_prefix(self) -> str:
         """The template's text before the first user message's content ("" if there is none)."""
         from synthgen.backends.base import ModelInfo
-        from synthgen.text.magpie import split_at_user_content
 
         info = ModelInfo(
             name=self.path.name,

@@ -1,9 +1,9 @@
 """A fast-kernel copy of a model: Q4_1 (or another slow format) re-quantized to Q8_0, cached.
 
 ggml's CPU backend has no fast GEMM or repacked kernels for Q4_1, and the embedded model ships as
-Q4_1. The same weights as Q8_0 decode 1.4-1.8x faster in batches and prefill 2.2x faster, and are
-nearly lossless against the Q4_1 original (mean KL 0.005 nats, 96% top-1 agreement), while Q4_0
-would damage a model this small (shared/reference/llamacpp.md §6). The conversion takes under a
+Q4_1. The same weights as Q8_0 decode and prefill markedly faster in batches and are nearly
+lossless against the Q4_1 original, while Q4_0 would damage a model this small (figures:
+docs/architecture.md). The conversion takes under a
 second, writes a copy into the cache, and never touches the original file.
 """
 

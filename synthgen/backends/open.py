@@ -1,8 +1,8 @@
-"""Opening the in-process llama.cpp backend for a command: model file, optional Q8_0 copy, engine.
+"""The one way to open a model for a command: model file, optional Q8_0 copy, batched engine.
 
-The same three steps `synthgen instructions` takes (resolve the file: option > env > embedded;
-run slow embedded formats as a cached Q8_0 copy; load LlamaBatchedBackend), shared here so that
-`math` / `logic` load one model once for every stage that needs it (solving, model sources).
+Every command takes the same three steps (resolve the file: option > env > embedded; run a
+slow-kernel embedded format as a cached Q8_0 copy; load LlamaBatchedBackend), so they live here
+once. Callers check `--parallel` and `--convert` first (run/options.check_backend_options).
 """
 
 from __future__ import annotations
@@ -15,27 +15,46 @@ from synthgen.backends.model_convert import Convert, runnable_model
 from synthgen.backends.model_file import embedded_model_path, resolve_model_path
 from synthgen.errors import SynthgenError
 
+# Sequences llama.cpp decodes at once, for every command. How it was chosen, and how throughput
+# moves with it: docs/benchmarks.md.
+DEFAULT_PARALLEL = 16
 
-def check_backend_options(parallel: Any, convert: Any) -> Convert:
-    """Validate --parallel and --convert before anything is loaded; return the Convert value."""
-    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
-        raise SynthgenError(f"--parallel must be a positive integer, got {parallel!r}")
+
+def _named(option: str | None, exc: SynthgenError) -> SynthgenError:
+    return SynthgenError(f"{option}: {exc}") if option else exc
+
+
+def resolve_model(model: str | Path | None, option: str | None = None) -> Path:
+    """The model file a command runs (option > SYNTHGEN_MODEL > embedded); errors name `option`."""
     try:
-        return Convert(convert)
-    except ValueError:
-        choices = ", ".join(c.value for c in Convert)
-        raise SynthgenError(f"--convert must be one of {choices}, got {convert!r}") from None
+        return resolve_model_path(model)
+    except SynthgenError as exc:
+        raise _named(option, exc) from None
 
 
-def open_backend(model: str | Path | None, parallel: int, convert: str = "auto", verbose: bool = False) -> Backend:
-    """The llama.cpp batched backend on the resolved model file."""
-    conversion = check_backend_options(parallel, convert)
-    model_path = resolve_model_path(model)
+def open_backend(
+    model: str | Path | None,
+    parallel: int = DEFAULT_PARALLEL,
+    convert: str = "auto",
+    verbose: bool = False,
+    *,
+    option: str | None = None,
+    **engine: Any,
+) -> Backend:
+    """The llama.cpp batched backend on the resolved model file.
+
+    `option` ("--judge-model") prefixes any error so the user knows which model failed; `engine`
+    passes sizing options on to LlamaBatchedBackend (e.g. `stream_ctx_per_seq`).
+    """
+    conversion = Convert(convert)  # callers check options first (run/options.py), with one wording
+    model_path = resolve_model(model, option)
     from synthgen.backends.llama_batched import LlamaBatchedBackend
 
-    embedded = model_path == embedded_model_path()
-    run_path = runnable_model(model_path, conversion, embedded)
-    return LlamaBatchedBackend(run_path, parallel=parallel, verbose=verbose, source_path=model_path)
+    try:
+        run_path = runnable_model(model_path, conversion, model_path == embedded_model_path())
+        return LlamaBatchedBackend(run_path, parallel=parallel, verbose=verbose, source_path=model_path, **engine)
+    except SynthgenError as exc:
+        raise _named(option, exc) from None
 
 
 def model_meta(backend: Backend) -> dict[str, Any]:
@@ -47,3 +66,9 @@ def model_meta(backend: Backend) -> dict[str, Any]:
     except SynthgenError:
         meta["embedded"] = False
     return meta
+
+
+def model_identity(backend: Backend) -> dict[str, Any]:
+    """What a run's fingerprint needs to know about a model: its file hash and the file that ran."""
+    info = backend.model_info()
+    return {"model_sha256": info.sha256 or info.name, "run_file_sha256": info.extra.get("run_file_sha256")}

@@ -1,7 +1,7 @@
 """Which KV a newly admitted request can reuse instead of decoding its prompt again.
 
-On 2 cores a prompt token costs nearly as much as a generated one (~1.6 ms against ~2 ms at
-width 16: the work is the matmuls, whatever the batch), so every prompt token not decoded is
+On a CPU a prompt token costs nearly as much as a generated one (the work is the matmuls,
+whatever the batch; figures in docs/benchmarks.md), so every prompt token not decoded is
 throughput. Two sources of reuse, both exact token prefixes:
 
 - a slot's own KV: a finished request's KV stays in its slot, so a request that continues it

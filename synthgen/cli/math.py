@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
+from synthgen.cli.common import out_option, overwrite_option, quiet_option, resumable, seed_option
 from synthgen.cli.solve_options import echo_solve_summary, solve_cli_options
 from synthgen.cli.source_options import SOURCE_HELP, echo_source_summary, source_cli_options
-from synthgen.errors import SynthgenError
 
 _MATH_GROUPS = "arithmetic, algebra, calculus, number_theory, linear_algebra, counting"
 _LOGIC_GROUPS = "sat, knights, ordering"
@@ -18,12 +18,7 @@ def _options(kind: str, groups: str):
     """The shared option set; typer reads the help text from these defaults."""
     return dict(
         n=typer.Option(100, "--n", help="Number of rows to produce (exactly this many, all distinct)."),
-        out=typer.Option(
-            None,
-            "--out",
-            help=f"Run folder (a dataset repository). Default: outputs/{kind}-<UTC time>. "
-            "Rerunning with the same options on the same folder resumes it.",
-        ),
+        out=out_option(kind),
         families=typer.Option(
             None,
             "--families",
@@ -36,17 +31,15 @@ def _options(kind: str, groups: str):
             help="Difficulty levels 1-5 as a range '1-3', a list '2,4' or one level '5'. Levels set sizes "
             "(digits, degree, matrix size, people, clauses) and are spread evenly over the rows.",
         ),
-        seed=typer.Option(0, "--seed", min=0, help="Run seed; each problem is a pure function of it and its slot."),
+        seed=seed_option("each problem is a pure function of it and its slot."),
         source=typer.Option("procedural", "--source", help=SOURCE_HELP),
         exclude=typer.Option(
             None,
             "--exclude",
             help="Earlier run folder whose problem ids must not be repeated (cross-run dedup); repeatable.",
         ),
-        overwrite=typer.Option(
-            False, "--overwrite", help="Replace an existing run folder made with different options."
-        ),
-        quiet=typer.Option(False, "--quiet", help="No progress line; only the final summary."),
+        overwrite=overwrite_option(),
+        quiet=quiet_option(),
         **solve_cli_options(),
         **source_cli_options(),
     )
@@ -57,14 +50,10 @@ def _run(kind: str, n, out, families, difficulty, seed, source, exclude, overwri
     from synthgen.run.folder import default_out
 
     out = out or default_out(kind)
-    try:
+    with resumable(out):
         result = run_problems(
             kind, n, out, families, difficulty, seed, source, exclude or None, overwrite, not quiet, **extra
         )
-    except KeyboardInterrupt:
-        raise SynthgenError(
-            f"interrupted; finished rows are kept in {out}; rerun the same command to resume", exit_code=130
-        ) from None
     counters = result.counters
     typer.echo(f"done: {result.rows} rows in {result.out}")
     per_family = ", ".join(f"{k}={v}" for k, v in counters.get("accepted_by_family", {}).items())

@@ -6,17 +6,12 @@ from pathlib import Path
 
 import typer
 
-from synthgen.errors import SynthgenError
+from synthgen.cli import common
 
 
 def preferences_command(
     n: int = typer.Option(100, "--n", help="Number of pairs to produce (exactly this many pass every check)."),
-    out: Path = typer.Option(
-        None,
-        "--out",
-        help="Run folder (a dataset repository). Default: outputs/preferences-<UTC time>. "
-        "Rerunning with the same options on the same folder resumes it.",
-    ),
+    out: Path = common.out_option("preferences"),
     prompts_from: Path = typer.Option(
         None,
         "--prompts-from",
@@ -28,12 +23,7 @@ def preferences_command(
         None, "--prompt-column", help="Column holding the prompts when the source has several candidates."
     ),
     candidates: int = typer.Option(4, "--candidates", help="Responses per prompt (>= 2), made diverse on purpose."),
-    model: Path = typer.Option(
-        None,
-        "--model",
-        help="Policy GGUF model that writes prompts and answers. Default: env SYNTHGEN_MODEL, else the "
-        "embedded SmolLM2-135M-Instruct.",
-    ),
+    model: Path = common.model_option("Policy GGUF model that writes prompts and answers."),
     judge_model: Path = typer.Option(
         None, "--judge-model", help="GGUF model that judges the answers. Default: the policy model."
     ),
@@ -43,40 +33,32 @@ def preferences_command(
     strategy: str = typer.Option(
         "best-worst", "--strategy", help="Which candidates form the pair: best-worst, best-second or best-random."
     ),
-    seed: int = typer.Option(0, "--seed", min=0, help="Run seed; fixes every prompt's plan and sampler seeds."),
+    seed: int = common.seed_option("fixes every prompt's plan and sampler seeds."),
     prompts: Path = typer.Option(
         None, "--prompts", help="Folder of prompt templates overriding files of the same name in prompts/."
     ),
     system_prompt: str = typer.Option(
         None, "--system-prompt", help="Add this system turn to every prompt. Default: none."
     ),
-    parallel: int = typer.Option(
-        16, "--parallel", min=1, help="Sequences llama.cpp decodes at once (per model, with --judge-model)."
-    ),
-    batch_size: int = typer.Option(
-        None, "--batch-size", min=1, help="Prompts in flight at once. Default: 2 x --parallel."
-    ),
-    convert: str = typer.Option(
-        "auto", "--convert", help="'auto', 'q8_0' or 'none': as for `synthgen instructions`, for both models."
-    ),
+    parallel: int = common.parallel_option(" (per model, with --judge-model)"),
+    batch_size: int = typer.Option(None, "--batch-size", help="Prompts in flight at once. Default: 2 x --parallel."),
+    convert: str = common.convert_option("; applies to both models"),
     export: str = typer.Option(
         "dpo",
         "--export",
         help="'dpo': the DPOTrainer rows only; 'reward': also a `reward` config of implicit-prompt rows "
         "(full conversations in chosen/rejected, plus margin) for RewardTrainer.",
     ),
-    overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace an existing run folder made with different options."
-    ),
-    verbose: bool = typer.Option(False, "--verbose", help="Show llama.cpp's own logging."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress line; only the final summary."),
+    overwrite: bool = common.overwrite_option(),
+    verbose: bool = common.verbose_option(),
+    quiet: bool = common.quiet_option(),
 ) -> None:
     """Generate preference pairs (TRL prompt / chosen / rejected) judged by an LLM, for DPO."""
     from synthgen.dpo.api import preferences
     from synthgen.run.folder import default_out
 
     out = out or default_out("preferences")
-    try:
+    with common.resumable(out, "pairs"):
         result = preferences(
             n,
             out,
@@ -98,10 +80,6 @@ def preferences_command(
             verbose=verbose,
             progress=not quiet,
         )
-    except KeyboardInterrupt:
-        raise SynthgenError(
-            f"interrupted; finished pairs are kept in {out}; rerun the same command to resume", exit_code=130
-        ) from None
     print_summary(result)
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import typer
 
+from synthgen.cli.common import convert_option, model_option, parallel_option
+
 
 def solve_cli_options() -> dict[str, Any]:
     """typer options for --solve, --keep-pass-rate, --emit-sft/--emit-dpo, sampling and the model."""
@@ -47,18 +49,9 @@ def solve_cli_options() -> dict[str, Any]:
             help="Token budget per attempt (GRPOTrainer's default max_completion_length); a cut-off attempt "
             "usually has no answer.",
         ),
-        model=typer.Option(
-            None,
-            "--model",
-            help="GGUF model file for --solve. Default: env SYNTHGEN_MODEL, else the embedded SmolLM2-135M-Instruct.",
-        ),
-        parallel=typer.Option(16, "--parallel", help="Sequences llama.cpp decodes at once."),
-        convert=typer.Option(
-            "auto",
-            "--convert",
-            help="'auto': run a slow-kernel embedded model (Q4_1) as a cached Q8_0 copy; 'q8_0': do that for "
-            "any --model; 'none': run the file as given.",
-        ),
+        model=model_option("GGUF model file for --solve (and --source model)."),
+        parallel=parallel_option(),
+        convert=convert_option(),
     )
 
 

@@ -1,34 +1,28 @@
 """`synthgen.preferences(...)`: the Python API equal to `synthgen preferences`.
 
 It validates options, reads the prompt source, loads the judge and policy models (the judge
-first, so a judge that does not load fails before anything is generated), prepares or resumes
-the run folder, runs the loop and finalises the folder into a dataset repository.
+first, so a judge that does not load fails before anything is generated), then runs one
+RunSession (run/session.py) with DPO's own config, loop, row schemas and card.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from synthgen.backends.base import Backend
-from synthgen.backends.model_convert import Convert
+from synthgen.backends.open import DEFAULT_PARALLEL, model_identity, model_meta, open_backend, resolve_model
 from synthgen.dpo.card import render_preferences_card
 from synthgen.dpo.config import Export, PreferencesConfig, Strategy
 from synthgen.dpo.judge import JUDGE_PROMPT_FILES
 from synthgen.dpo.loop import PreferencesLoop
-from synthgen.dpo.row import PREFERENCE_FEATURES, REWARD_FEATURES, reward_row
+from synthgen.dpo.row import PREFERENCE_FEATURES, REWARD_FEATURES, REWARD_FILE, reward_row
 from synthgen.dpo.sources import load_prompt_source
 from synthgen.errors import SynthgenError
-from synthgen.run.folder import CARD, DATA_FILE, MANIFEST, RunFolder, default_out, now_iso
-from synthgen.run.journal import Journal
-from synthgen.run.parquet import REWARD_FILE, write_rows
-from synthgen.run.progress import Progress
-from synthgen.run.session import run_session, timing
-from synthgen.run.versions import library_versions, synthgen_version
-from synthgen.sft.api import DEFAULT_PARALLEL, RunResult
+from synthgen.run.folder import RunFolder, default_out
+from synthgen.run.options import build_config, check_backend_options, check_choice, check_int
+from synthgen.run.result import RunResult
+from synthgen.run.session import RunSession
 from synthgen.text.magpie import pre_query
 from synthgen.text.prompts import PromptSet
 
@@ -36,50 +30,22 @@ WINDOW_PER_SLOT = 2  # prompts in flight per decoding slot: each yields k candid
 INSTRUCTION_PROMPT_FILES = ["self_instruct.txt", "self_instruct_input_rule.txt", "self_instruct_no_input_rule.txt"]
 
 
-def _positive_int(name: str, value: Any, least: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise SynthgenError(f"--{name} must be an integer >= {least}, got {value!r}")
+def _totals(loop: PreferencesLoop) -> dict[str, Any]:
+    checks, agree = loop.counters["pairwise_checks"], loop.counters["pairwise_orders_agree"]
+    return {
+        "counters": dict(loop.counters),
+        "drops": drop_counts(loop.counters),
+        "judge_agreement": {
+            "pairwise_checks": checks,
+            "orders_agree": agree,
+            "rate": round(agree / checks, 4) if checks else None,
+        },
+        "tokens": dict(loop.tokens),
+    }
 
 
-def _choice(name: str, value: Any, kind):
-    try:
-        return kind(value)
-    except ValueError:
-        raise SynthgenError(f"--{name} must be one of {', '.join(k.value for k in kind)}, got {value!r}") from None
-
-
-def _resolve(model, option: str) -> Path:
-    from synthgen.backends.model_file import resolve_model_path
-
-    try:
-        return resolve_model_path(model)
-    except SynthgenError as exc:
-        raise SynthgenError(f"{option}: {exc}") from None
-
-
-def _load_llama(path: Path, convert: Convert, parallel: int, verbose: bool, option: str):
-    """A batched llama.cpp backend for `path`; a load failure is one line naming the option."""
-    from synthgen.backends.llama_batched import LlamaBatchedBackend
-    from synthgen.backends.model_convert import runnable_model
-    from synthgen.backends.model_file import embedded_model_path
-
-    try:
-        run_path = runnable_model(path, convert, path == embedded_model_path())
-        return LlamaBatchedBackend(run_path, parallel=parallel, verbose=verbose, source_path=path)
-    except SynthgenError as exc:
-        raise SynthgenError(f"{option}: {exc}") from None
-
-
-def _model_meta(backend: Backend) -> dict[str, Any]:
-    from synthgen.backends.model_file import embedded_model_path
-
-    info = backend.model_info()
-    meta = info.model_dump()
-    try:
-        meta["embedded"] = info.path is not None and Path(info.path) == embedded_model_path()
-    except SynthgenError:
-        meta["embedded"] = False
-    return meta
+def _session_facts(loop: PreferencesLoop, seconds: float) -> dict[str, Any]:
+    return {"backend_seconds": round(loop.backend_seconds, 2)}
 
 
 def preferences(
@@ -115,31 +81,26 @@ def preferences(
     prefers the chosen answer in both A/B orders. Rerunning on the same `out` resumes.
     `backend` / `judge_backend` replace the llama.cpp backends (tests, HTTP servers).
     """
-    _positive_int("n", n)
-    _positive_int("candidates", candidates, least=2)
-    _positive_int("parallel", parallel)
+    check_int("n", n)
+    check_int("candidates", candidates, least=2)
     if batch_size is not None:
-        _positive_int("batch-size", batch_size)
-    convert = _choice("convert", convert, Convert)
-    strategy = _choice("strategy", strategy, Strategy)
-    export = _choice("export", export, Export)
-    try:
-        config = PreferencesConfig(
-            n=n,
-            out=Path(out) if out else default_out("preferences"),
-            seed=seed,
-            candidates=candidates,
-            strategy=strategy,
-            min_margin=min_margin,
-            system_prompt=system_prompt,
-            batch_size=batch_size or WINDOW_PER_SLOT * parallel,
-            convert=convert.value,
-            export=export,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]).replace("_", "-")
-        raise SynthgenError(f"invalid option --{where}: {first['msg']}") from None
+        check_int("batch_size", batch_size)
+    convert = check_backend_options(parallel, convert)
+    strategy = check_choice("strategy", strategy, Strategy)
+    export = check_choice("export", export, Export)
+    config = build_config(
+        PreferencesConfig,
+        n=n,
+        out=Path(out) if out else default_out("preferences"),
+        seed=seed,
+        candidates=candidates,
+        strategy=strategy,
+        min_margin=min_margin,
+        system_prompt=system_prompt,
+        batch_size=batch_size or WINDOW_PER_SLOT * parallel,
+        convert=convert.value,
+        export=export,
+    )
     source = load_prompt_source(prompts_from, prompt_column) if prompts_from is not None else None
     if prompt_column is not None and prompts_from is None:
         raise SynthgenError("--prompt-column needs --prompts-from")
@@ -150,44 +111,42 @@ def preferences(
     prompt_fp = prompt_set.fingerprint(files)
     RunFolder(config.out).check_writable(keep=False)  # fail on a bad --out before loading a model
 
-    policy_path = _resolve(model, "--model") if backend is None else None
+    # The judge loads first, so a judge that does not load fails before anything is generated.
+    policy_path = resolve_model(model, "--model") if backend is None else None
     if judge_backend is None and judge_model is not None:
-        judge_path = _resolve(judge_model, "--judge-model")
+        judge_path = resolve_model(judge_model, "--judge-model")
         if judge_path != policy_path:  # the same file twice: one engine streams everything
-            judge_backend = _load_llama(judge_path, convert, parallel, verbose, "--judge-model")
+            judge_backend = open_backend(judge_path, parallel, convert.value, verbose, option="--judge-model")
     if backend is None:
-        backend = _load_llama(policy_path, convert, parallel, verbose, "--model")
+        backend = open_backend(policy_path, parallel, convert.value, verbose, option="--model")
     judge = judge_backend or backend
-    info, judge_info = backend.model_info(), judge.model_info()
+    judge_identity = model_identity(judge)
     fingerprint = config.fingerprint(
         {
-            "model_sha256": info.sha256 or info.name,
-            "run_file_sha256": info.extra.get("run_file_sha256"),
-            "judge_sha256": judge_info.sha256 or judge_info.name,
-            "judge_run_file_sha256": judge_info.extra.get("run_file_sha256"),
+            **model_identity(backend),
+            "judge_sha256": judge_identity["model_sha256"],
+            "judge_run_file_sha256": judge_identity["run_file_sha256"],
             "prompts": prompt_fp,
             "source": source.fingerprint if source else None,
         }
     )
-    folder = RunFolder(config.out)
-    with folder.locked():
-        resuming = folder.prepare(fingerprint, overwrite)
-        pre = pre_query(info, config.system_prompt) if source is None else None
-        journal = Journal(folder.journal_path)
-        records = journal.read() if resuming else []
-        previous = (folder.read_manifest() or {}) if resuming else {}
-        sessions = previous.get("timing", {}).get("sessions", [])
-        manifest: dict[str, Any] = {
-            "synthgen_version": synthgen_version(),
-            "command": "preferences",
-            "status": "running",
-            "fingerprint": fingerprint,
-            "created": previous.get("created", now_iso()),
-            "config": config.model_dump(mode="json"),
-            "model": _model_meta(backend),
-            "judge": {**_model_meta(judge), "same_as_policy": judge is backend},
-            "prompts": {"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
-            "prompt_source": (
+    run = RunSession(
+        config.out,
+        command="preferences",
+        fingerprint=fingerprint,
+        overwrite=overwrite,
+        render_card=render_preferences_card,
+        totals=_totals,
+        session_facts=_session_facts,
+    )
+    with run:
+        pre = pre_query(backend.model_info(), config.system_prompt) if source is None else None
+        run.describe(
+            config.model_dump(mode="json"),
+            model=model_meta(backend),
+            judge={**model_meta(judge), "same_as_policy": judge is backend},
+            prompts={"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
+            prompt_source=(
                 {
                     "path": source.path,
                     "column": source.column,
@@ -197,83 +156,36 @@ def preferences(
                 if source
                 else {"generated": config.method}
             ),
-            "magpie_pre_query": pre.model_dump() if pre else None,
-            "seeds": {
+            magpie_pre_query=pre.model_dump() if pre else None,
+            seeds={
                 "run_seed": config.seed,
                 "derivation": "attempt seed = int(sha256(f'{run_seed}:{attempt}')[:4]) & 0x7fffffff; "
                 "candidate i seed = derive_seed(attempt seed, i, 'candidate')",
             },
-            "versions": library_versions(),
-            "data": None,
-        }
-        loop = PreferencesLoop(config, backend, judge, prompt_set, journal, fingerprint, source, pre)
-        loop.load(records)
-        started_wall, started = now_iso(), time.monotonic()
-        rows_before = len(loop.rows)
-        loop.progress = Progress(config.n, done=min(rows_before, config.n), enabled=progress)
-
-        def write_manifest(status: str) -> dict[str, Any]:
-            seconds = time.monotonic() - started
-            session = {
-                "backend_seconds": round(loop.backend_seconds, 2),
-                "started": started_wall,
-                "ended": now_iso(),
-                "seconds": round(seconds, 2),
-                "rows_added": max(0, len(loop.rows) - rows_before),
-            }
-            checks = loop.counters["pairwise_checks"]
-            all_sessions = [*sessions, session]
-            manifest.update(
-                status=status,
-                updated=now_iso(),
-                rows=min(len(loop.rows), config.n),
-                counters=dict(loop.counters),
-                drops=drop_counts(loop.counters),
-                judge_agreement={
-                    "pairwise_checks": checks,
-                    "orders_agree": loop.counters["pairwise_orders_agree"],
-                    "rate": round(loop.counters["pairwise_orders_agree"] / checks, 4) if checks else None,
-                },
-                tokens=dict(loop.tokens),
-                timing=timing(all_sessions),
-            )
-            folder.write_json_atomic(MANIFEST, manifest)
-            folder.write_text_atomic(CARD, render_preferences_card(manifest))
-            return session
-
-        def finalise(status: str) -> dict[str, Any]:
-            rows = loop.rows[: config.n]
-            manifest["data"] = write_rows(folder.path, DATA_FILE, rows, PREFERENCE_FEATURES)
-            reward_path = folder.path / REWARD_FILE
-            if config.export is Export.reward:
-                reward_rows = [reward_row(r) for r in rows]
-                manifest["data_reward"] = write_rows(folder.path, REWARD_FILE, reward_rows, REWARD_FEATURES)
-            else:
-                reward_path.unlink(missing_ok=True)  # left by an earlier --export reward on this folder
-                manifest["data_reward"] = None
-            return write_manifest(status)
-
-        run_session(loop, journal, write_manifest)
+        )
+        loop = PreferencesLoop(config, backend, judge, prompt_set, run.journal, fingerprint, source, pre)
+        loop.load(run.records)
+        run.run(loop, range(config.n), progress)
+        rows = run.rows
+        run.write_data(rows, PREFERENCE_FEATURES)
+        if config.export is Export.reward:
+            run.write_data([reward_row(r) for r in rows], REWARD_FEATURES, REWARD_FILE, key="data_reward")
+        else:
+            (run.path / REWARD_FILE).unlink(missing_ok=True)  # left by an earlier --export reward on this folder
+            run.manifest["data_reward"] = None
         if len(loop.rows) < config.n:
-            finalise("incomplete")
-            top = ", ".join(f"{k}={v}" for k, v in sorted(manifest["drops"].items(), key=lambda kv: -kv[1])[:3])
-            made = f"{len(loop.rows)}/{config.n} pairs made and kept in {folder.path} (top drops: {top or 'none'})"
+            run.write_manifest("incomplete")
+            drops = sorted(run.manifest["drops"].items(), key=lambda kv: -kv[1])[:3]
+            top = ", ".join(f"{k}={v}" for k, v in drops)
+            made = f"{len(loop.rows)}/{config.n} pairs made and kept in {run.path} (top drops: {top or 'none'})"
             if source is not None:
                 raise SynthgenError(
                     f"--prompts-from {source.path} is exhausted after {len(source.prompts)} prompts: {made}",
                     exit_code=1,
                 )
             raise SynthgenError(f"gave up after {loop.next_index} prompts: {made}", exit_code=1)
-        session = finalise("complete")
-        return RunResult(
-            out=folder.path,
-            rows=min(len(loop.rows), config.n),
-            counters=dict(loop.counters),
-            tokens=dict(loop.tokens),
-            wall_s=manifest["timing"]["wall_s"],
-            session_s=session["seconds"],
-            backend_s=session["backend_seconds"],
-        )
+        run.write_manifest("complete")
+        return run.result()
 
 
 _NOT_DROPS = {"attempts", "accepted", "pairwise_checks", "pairwise_orders_agree", "judge_retries"}

@@ -1,6 +1,6 @@
 """The dataset card (README.md) of a `preferences` run folder, from its manifest.
 
-Same approach as synthgen/sft/card.py: Hub YAML whose `configs` point at the Parquet files (the
+Hub YAML (run/card.py) whose `configs` point at the Parquet files (the
 DPO rows as `default`, plus `reward` with --export reward) and whose `dataset_info` carries the
 sizes, then a body that records how the pairs were made: policy and judge model files, the
 candidate principles and temperatures, the rubric, the pair strategy and the drop funnel.
@@ -11,60 +11,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
-from synthgen.sft.card import size_category
-
-
-def _dataset_info(configs: dict[str, tuple[dict[str, Any], Any]]) -> Any:
-    """The `dataset_info` YAML block for {config: (size facts, features)}, as `datasets` writes it."""
-    from datasets.info import DatasetInfo, DatasetInfosDict
-    from datasets.splits import SplitDict, SplitInfo
-    from huggingface_hub import DatasetCardData
-
-    infos = {}
-    for name, (data, features) in configs.items():
-        infos[name] = DatasetInfo(
-            features=features,
-            splits=SplitDict(
-                {"train": SplitInfo(name="train", num_bytes=data["num_bytes"], num_examples=data["num_examples"])}
-            ),
-            download_size=data["download_size"],
-            dataset_size=data["num_bytes"],
-        )
-    card_data = DatasetCardData()
-    DatasetInfosDict(infos).to_dataset_card_data(card_data)
-    return card_data.to_dict()["dataset_info"]
+from synthgen.run.card import DEFAULT_CONFIG, dataset_info_yaml, front_matter, hub_meta, made_with
 
 
 def _meta(manifest: dict[str, Any]) -> dict[str, Any]:
     rows = manifest.get("rows", 0)
     model = manifest.get("model", {})
-    configs = [
-        {"config_name": "default", "default": True, "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}
-    ]
+    configs = [{**DEFAULT_CONFIG, "default": True}]
     if manifest.get("data_reward"):
         configs.append(
             {"config_name": "reward", "data_files": [{"split": "train", "path": "data/reward-train-*.parquet"}]}
         )
-    meta = {
-        "license": "apache-2.0" if model.get("embedded") and manifest.get("judge", {}).get("embedded") else "other",
-        "language": ["en"],
-        "pretty_name": f"synthgen preferences ({model.get('name', 'unknown model')})",
-        "tags": ["synthetic", "synthgen", "trl", "dpo", "preference"],
-        "task_categories": ["text-generation"],
-        "size_categories": [size_category(rows)],
-        "annotations_creators": ["machine-generated"],
-        "language_creators": ["machine-generated"],
-        "configs": configs,
-    }
+    meta = hub_meta(
+        license="apache-2.0" if model.get("embedded") and manifest.get("judge", {}).get("embedded") else "other",
+        pretty_name=f"synthgen preferences ({model.get('name', 'unknown model')})",
+        tags=["synthetic", "synthgen", "trl", "dpo", "preference"],
+        rows=rows,
+        configs=configs,
+    )
     if manifest.get("data"):
         from synthgen.dpo.row import PREFERENCE_FEATURES, REWARD_FEATURES
 
         infos = {"default": (manifest["data"], PREFERENCE_FEATURES)}
         if manifest.get("data_reward"):
             infos["reward"] = (manifest["data_reward"], REWARD_FEATURES)
-        meta["dataset_info"] = _dataset_info(infos)
+        meta["dataset_info"] = dataset_info_yaml(infos)
     return meta
 
 
@@ -94,14 +65,12 @@ def render_preferences_card(manifest: dict[str, Any]) -> str:
     same = " (same model)" if judge.get("same_as_policy") else ""
     principles = ", ".join(config.get("principles", []))
     temps = config.get("temperatures")
-    return f"""---
-{yaml.safe_dump(_meta(manifest), sort_keys=False).strip()}
----
+    return f"""{front_matter(_meta(manifest))}
 
 # synthgen preferences dataset
 
-Preference pairs for DPO and reward modelling, generated locally with synthgen
-{manifest.get("synthgen_version", "")} on GGUF models through llama.cpp, with an AI judge.
+Preference pairs for DPO and reward modelling, generated locally with
+{made_with(manifest.get("synthgen_version"))} on GGUF models through llama.cpp, with an AI judge.
 Status: **{manifest.get("status", "running")}**, {rows} pairs.
 
 ## Format

@@ -14,10 +14,11 @@ import json
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from synthgen.backends.base import SamplingParams
 from synthgen.text.gates import GateLimits
+from synthgen.text.writers import WriterSampling
 
 PRINCIPLES = ("helpful", "concise", "thorough", "honest")
 
@@ -37,7 +38,7 @@ class Export(StrEnum):
     reward = "reward"  # also a `reward` config: implicit-prompt rows for trl.RewardTrainer
 
 
-class PreferencesConfig(BaseModel):
+class PreferencesConfig(WriterSampling):
     """All settings of a `preferences` run (the CLI options, validated)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -56,12 +57,6 @@ class PreferencesConfig(BaseModel):
     temperatures: list[float] = Field(default_factory=lambda: [0.7, 1.0, 0.5, 0.9])
     method: str = Field("mix", description="how fresh prompts are written (instructions --method)")
     magpie_share: float = Field(0.5, ge=0.0, le=1.0)
-    instruction_params: SamplingParams = Field(
-        default_factory=lambda: SamplingParams(max_tokens=320, temperature=0.9, top_p=0.95)
-    )
-    magpie_params: SamplingParams = Field(
-        default_factory=lambda: SamplingParams(max_tokens=160, temperature=1.0, top_p=1.0, min_p=0.05)
-    )
     response_params: SamplingParams = Field(
         default_factory=lambda: SamplingParams(max_tokens=400, temperature=0.7, top_p=0.9)
     )

@@ -31,7 +31,7 @@ from synthgen.dpo.requests import (
     user_request,
 )
 from synthgen.dpo.sources import PromptSource
-from synthgen.run.journal import Journal
+from synthgen.run.journal import Journal, replay
 from synthgen.run.progress import Progress
 from synthgen.run.seeds import derive_seed
 from synthgen.text.dedup import NearDuplicateIndex
@@ -39,7 +39,7 @@ from synthgen.text.gates import check_text, repeats_a_complete_line
 from synthgen.text.magpie import PreQuery
 from synthgen.text.prompts import PromptSet
 from synthgen.text.taxonomy import TOPICS
-from synthgen.text.writers import make_plan, parse_magpie, parse_self_instruct
+from synthgen.text.writers import make_plan, take_user_turn
 
 
 class PreferencesLoop:
@@ -79,14 +79,7 @@ class PreferencesLoop:
             self.next_index = max(self.next_index, record["attempt"] + 1)
 
     def _account(self, record: dict[str, Any]) -> None:
-        self.counters["attempts"] += 1
-        self.counters["accepted" if record["status"] == "accepted" else record["reason"]] += 1
-        self.counters.update(record.get("events", {}))
-        self.tokens.update(record["tokens"])
-        if record.get("dedup_text") is not None:
-            self.dedup.add(record["dedup_text"])
-        if record["status"] == "accepted":
-            self.rows.append(record["row"])
+        replay(record, self.counters, self.tokens, self.dedup, self.rows)
 
     @property
     def exhausted(self) -> bool:
@@ -219,15 +212,10 @@ class PreferencesLoop:
         self._journal_decided_prefix()
 
     def _user_done(self, attempt: Attempt, completion: Completion) -> None:
-        if attempt.plan.method == "magpie":
-            user, reason = parse_magpie(self.pre_query, completion)
-        else:
-            user, reason = parse_self_instruct(attempt.plan, completion)
-        if reason == "instruction_unparseable" and attempt.retry < PARSE_RETRIES:
-            attempt.events["instruction_parse_retries"] += 1
-            attempt.retry += 1
-            attempt.user_wanted = True
-            return
+        taken = take_user_turn(attempt, self.pre_query, completion)
+        if taken is None:
+            return  # asked again
+        user, reason = taken
         attempt.reason = reason
         if user is not None:
             reason = check_text(user, self.config.instruction_limits, "instruction")

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from synthgen.backends.base import Message
 from synthgen.dpo.judge import ASPECTS
+from synthgen.run.features import MESSAGES
 
 
 class CandidateInfo(BaseModel):
@@ -55,14 +56,15 @@ class PreferenceRow(BaseModel):
     attempt: int
 
 
-_MESSAGES = List({"role": Value("string"), "content": Value("string")})
 _ASPECTS = {a: Value("int64") for a in ASPECTS}
+
+REWARD_FILE = "data/reward-train-00000-of-00001.parquet"  # the `reward` config (--export reward)
 
 PREFERENCE_FEATURES = Features(
     {
-        "prompt": _MESSAGES,
-        "chosen": _MESSAGES,
-        "rejected": _MESSAGES,
+        "prompt": MESSAGES,
+        "chosen": MESSAGES,
+        "rejected": MESSAGES,
         "score_chosen": Value("float64"),
         "score_rejected": Value("float64"),
         "margin": Value("float64"),
@@ -95,8 +97,8 @@ PREFERENCE_FEATURES = Features(
 
 REWARD_FEATURES = Features(
     {
-        "chosen": _MESSAGES,
-        "rejected": _MESSAGES,
+        "chosen": MESSAGES,
+        "rejected": MESSAGES,
         "margin": Value("float64"),
         "score_chosen": Value("float64"),
         "score_rejected": Value("float64"),

@@ -1,6 +1,6 @@
 """The dataset card (README.md) of a `math` / `logic` run folder.
 
-Same approach as `card.py` (YAML `configs` so `load_dataset(DIR)` finds the Parquet shard and
+Hub metadata from run/card.py (YAML `configs` so `load_dataset(DIR)` finds the Parquet shard and
 ignores journal and manifest; `dataset_info` with the declared features), with a body that says
 how each family builds and checks its golds and how to plug the rows into TRL's GRPOTrainer.
 """
@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from synthgen.grpo.sourcing.card import provenance_sentence, source_card_section
-from synthgen.sft.card import dataset_info_yaml, size_category
+from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
 
 
 def _solve_section(manifest: dict[str, Any]) -> str:
@@ -56,21 +54,16 @@ def render_problems_card(manifest: dict[str, Any]) -> str:
     rows = manifest.get("rows", 0)
     config = manifest.get("config", {})
     counters = manifest.get("counters", {})
-    meta = {
-        "license": "apache-2.0",
-        "language": ["en"],
-        "pretty_name": f"synthgen {kind} problems",
-        "tags": ["synthetic", "synthgen", "trl", "grpo", "verifiable-rewards", kind],
-        "task_categories": ["text-generation"],
-        "size_categories": [size_category(rows)],
-        "annotations_creators": ["machine-generated"],
-        "language_creators": ["machine-generated"],
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}],
-    }
+    meta = hub_meta(
+        license="apache-2.0",
+        pretty_name=f"synthgen {kind} problems",
+        tags=["synthetic", "synthgen", "trl", "grpo", "verifiable-rewards", kind],
+        rows=rows,
+    )
     if manifest.get("data"):
         from synthgen.grpo.row import PROBLEM_FEATURES
 
-        meta["dataset_info"] = dataset_info_yaml(manifest["data"], PROBLEM_FEATURES)
+        meta["dataset_info"] = dataset_info_yaml({"default": (manifest["data"], PROBLEM_FEATURES)})
     by_family = counters.get("accepted_by_family", {})
     speed = counters.get("rows_per_minute_by_family", {})
     rejections = counters.get("rejections_by_family", {})
@@ -79,14 +72,12 @@ def render_problems_card(manifest: dict[str, Any]) -> str:
         f"{', '.join(f'{k}={v}' for k, v in rejections.get(name, {}).items()) or '-'} |"
         for name, info in manifest.get("families", {}).items()
     )
-    return f"""---
-{yaml.safe_dump(meta, sort_keys=False).strip()}
----
+    return f"""{front_matter(meta)}
 
 # synthgen {kind} dataset
 
 Verifiable {kind} problems for reinforcement learning with verifiable rewards (GRPO), generated
-procedurally by [synthgen](https://github.com/) {manifest.get("synthgen_version", "")}: every gold
+procedurally by {made_with(manifest.get("synthgen_version"))}: every gold
 answer is constructed first and self-checked by an independent computation (sympy, enumeration
 or brute force). {provenance_sentence(config)} Status: **{manifest.get("status")}**, {rows} rows.
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from datasets import Features, List, Value
+from datasets import Features, Value
 
 from synthgen.problems.base import Problem
+from synthgen.run.features import MESSAGES
 from synthgen.verify.answer_format import ANSWER_FORMAT_INSTRUCTION
 
 PROBLEM_FEATURES = Features(
     {
-        "prompt": List({"role": Value("string"), "content": Value("string")}),
+        "prompt": MESSAGES,
         "question": Value("string"),
         "answer": Value("string"),
         "solution": Value("string"),

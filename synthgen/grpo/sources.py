@@ -24,6 +24,7 @@ from synthgen.grpo.sourcing.requests import PROMPT_FILES
 from synthgen.grpo.sourcing.word_problems import WORD_FAMILIES, WordProblems
 from synthgen.problems.base import FAMILIES, Family
 from synthgen.run.journal import Journal
+from synthgen.run.options import check_choice, check_int
 from synthgen.text.prompts import PromptSet
 from synthgen.text.topics import read_topics
 
@@ -36,8 +37,7 @@ def default_max_attempts(n: int) -> int:
 
 
 def check_source_options(kind: str, source: Any, word_problems: Any) -> None:
-    if source not in SOURCES:
-        raise SynthgenError(f"--source must be one of {', '.join(SOURCES)}, got {source!r}")
+    check_choice("source", source, SOURCES)
     if kind != "math" and (source != "procedural" or word_problems):
         raise SynthgenError("--source model/mix and --word-problems are only available for `synthgen math`")
     if word_problems and source == "model":
@@ -109,9 +109,8 @@ def take_source_options(options: dict[str, Any], kind: str, source: Any) -> Sour
     check_source_options(kind, source, word_problems)
     if topics not in (None, []) and not uses_model(source, word_problems):
         raise SynthgenError("--topics only applies to --source model/mix and --word-problems")
-    if max_attempts is not None and (isinstance(max_attempts, bool) or not isinstance(max_attempts, int)
-                                     or max_attempts < 1):  # fmt: skip
-        raise SynthgenError(f"--max-attempts must be a positive integer, got {max_attempts!r}")
+    if max_attempts is not None:
+        check_int("max_attempts", max_attempts)
     return SourceOptions(
         source=source, word_problems=word_problems, topics=read_topic_option(topics), max_attempts=max_attempts
     )

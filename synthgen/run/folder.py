@@ -157,25 +157,30 @@ class RunFolder:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)
 
-    def write_parquet(self, rows: list[dict[str, Any]], features) -> dict[str, Any]:
-        """Write the rows as the single train shard, atomically; return its size facts.
+    def write_parquet(self, rows: list[dict[str, Any]], features, name: str = DATA_FILE) -> dict[str, Any]:
+        """Write `rows` as the Parquet shard `name` (under data/), atomically; return its size facts.
 
-        The facts go into the card's `dataset_info`. Besides informing the Hub viewer, they
-        matter locally: `datasets` keys its cache for a local folder on the folder name and the
-        card's metadata, not on the data files, so without sizes that change with the content,
-        reloading a resumed or overwritten folder could return stale cached rows.
+        The one Parquet writer of every command. The facts go into the card's `dataset_info`.
+        Besides informing the Hub viewer, they matter locally: `datasets` keys its cache for a
+        local folder on the folder name and the card's metadata, not on the data files, so
+        without sizes that change with the content, reloading a resumed or overwritten folder
+        could return stale cached rows. Zero rows still get the declared schema, so a run stopped
+        early writes a shard with the right columns.
         """
         from datasets import Dataset, disable_progress_bars
 
         disable_progress_bars()  # our own progress line is the only one on stderr
-        target = self.path / DATA_FILE
+        target = self.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
-        dataset = Dataset.from_list(rows, features=features)
+        if rows:
+            dataset = Dataset.from_list(rows, features=features)
+        else:  # from_list([]) infers no columns
+            dataset = Dataset.from_dict({column: [] for column in features}, features=features)
         dataset.to_parquet(str(tmp))
         os.replace(tmp, target)
         return {
-            "file": DATA_FILE,
+            "file": name,
             "num_examples": len(dataset),
             "num_bytes": dataset.data.nbytes,
             "download_size": target.stat().st_size,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,20 @@ class Journal:
             self._fh.close()
             self._writer = None
             self._fh = None
+
+
+def replay(record: dict[str, Any], counters: Counter, tokens: Counter, dedup: Any, rows: list) -> None:
+    """Add one decided attempt's record to a run's totals, dedup index and rows.
+
+    The SFT and DPO loops journal attempts in this shape (status, reason, events, tokens,
+    dedup_text, row) and rebuild their state from it on resume, so a resumed run counts and
+    deduplicates exactly as it did when each attempt was decided.
+    """
+    counters["attempts"] += 1
+    counters["accepted" if record["status"] == "accepted" else record["reason"]] += 1
+    counters.update(record.get("events", {}))
+    tokens.update(record["tokens"])
+    if record.get("dedup_text") is not None:
+        dedup.add(record["dedup_text"])
+    if record["status"] == "accepted":
+        rows.append(record["row"])

@@ -1,29 +1,155 @@
-"""One session of a run (a first run or a resume), shared by every command.
+"""The one run lifecycle: every command's session of a run folder, first run or resume.
 
-Every command runs its loop the same way: the manifest says "running" while it works and
-"interrupted" if anything stops it (Ctrl-C, SIGTERM, an error), and the journal is closed either
-way so what was decided survives. Sessions add up into the manifest's timing.
+A kind supplies only what differs (its config and fingerprint, its loop, its row features, its
+card and the totals it reports); `RunSession` does the rest the same way for all of them: lock
+the folder, prepare it (resume, refuse or overwrite), open the journal, carry earlier sessions'
+timing, write the manifest and card while the loop runs ("running", then "interrupted" if
+anything stops it, the journal closed either way so what was decided survives), write the
+Parquet shards and build the result. Shard parts, merging and pushing plug in here, once.
+
+The rows a session must make are a span `range(start, stop)` of the run's global row index;
+a whole run is `range(n)`.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
+from synthgen.run.folder import CARD, DATA_FILE, MANIFEST, RunFolder, now_iso
+from synthgen.run.journal import Journal
+from synthgen.run.progress import Progress
+from synthgen.run.result import RunResult
+from synthgen.run.versions import library_versions, synthgen_version
 
-def run_session(loop: Any, journal: Any, write_manifest: Callable[[str], Any]) -> None:
-    """Run `loop` (with `.run()` and `.progress`), marking the manifest running / interrupted."""
-    write_manifest("running")
-    try:
-        loop.run()
-    except BaseException:
-        journal.close()
-        write_manifest("interrupted")
-        raise
-    journal.close()
-    loop.progress.close()
+R = TypeVar("R", bound=RunResult)
 
 
 def timing(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     """The manifest's `timing`: every session and their total wall time."""
     return {"sessions": sessions, "wall_s": round(sum(s["seconds"] for s in sessions), 2)}
+
+
+class RunSession:
+    """One session of one run folder; use as `with RunSession(...) as run:`.
+
+    `render_card(manifest)` is the kind's card; `totals(loop)` the manifest's running figures
+    (counters, tokens, drops...); `session_facts(loop, seconds)` what a session adds to its
+    timing entry beyond start, end and rows added (backend seconds, engine counters).
+    """
+
+    def __init__(
+        self,
+        out: str | Path,
+        *,
+        command: str,
+        fingerprint: str,
+        overwrite: bool,
+        render_card: Callable[[dict[str, Any]], str],
+        totals: Callable[[Any], dict[str, Any]],
+        session_facts: Callable[[Any, float], dict[str, Any]] | None = None,
+    ):
+        self.folder = RunFolder(out)
+        self.command, self.fingerprint, self.overwrite = command, fingerprint, overwrite
+        self.render_card, self.totals = render_card, totals
+        self.session_facts = session_facts or (lambda loop, seconds: {})
+        self.manifest: dict[str, Any] = {}
+        self.loop: Any = None
+        self.span = range(0)
+
+    def __enter__(self) -> RunSession:
+        self.folder.lock()  # before prepare(), which may delete an old run's files
+        try:
+            self.resuming = self.folder.prepare(self.fingerprint, self.overwrite)
+            self.journal = Journal(self.folder.journal_path)
+            self.records = self.journal.read() if self.resuming else []
+            self.previous = (self.folder.read_manifest() or {}) if self.resuming else {}
+        except BaseException:
+            self.folder.unlock()
+            raise
+        self.sessions = self.previous.get("timing", {}).get("sessions", [])
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.folder.unlock()
+
+    @property
+    def path(self) -> Path:
+        return self.folder.path
+
+    def describe(self, config: dict[str, Any], **sections: Any) -> dict[str, Any]:
+        """Start the manifest: identity, the config, the kind's `sections`, library versions."""
+        self.manifest = {
+            "synthgen_version": synthgen_version(),
+            "command": self.command,
+            "status": "running",
+            "fingerprint": self.fingerprint,
+            "created": self.previous.get("created", now_iso()),
+            "config": config,
+            **sections,
+            "versions": library_versions(),
+            "data": None,
+        }
+        return self.manifest
+
+    def run(self, loop: Any, span: range, progress: bool = True) -> None:
+        """Run `loop` (`.run()`, `.rows`, `.progress`) until it has made the rows of `span`."""
+        self.loop, self.span = loop, span
+        self.rows_before = len(loop.rows)
+        loop.progress = Progress(len(span), done=min(self.rows_before, len(span)), enabled=progress)
+        self.started_wall, self.started = now_iso(), time.monotonic()
+        self.write_manifest("running")
+        try:
+            loop.run()
+        except BaseException:
+            self.journal.close()
+            self.write_manifest("interrupted")
+            raise
+        self.journal.close()
+        loop.progress.close()
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows this run keeps: the loop's first len(span)."""
+        return self.loop.rows[: len(self.span)]
+
+    def write_data(self, rows: list[dict[str, Any]], features, name: str = DATA_FILE, key: str = "data") -> None:
+        """Write one Parquet shard and record its size facts under `manifest[key]`."""
+        self.manifest[key] = self.folder.write_parquet(rows, features, name)
+
+    def write_manifest(self, status: str) -> dict[str, Any]:
+        """Rewrite manifest and card with `status`; return this session's timing entry."""
+        seconds = time.monotonic() - self.started
+        session = {
+            "started": self.started_wall,
+            "ended": now_iso(),
+            "seconds": round(seconds, 2),
+            "rows_added": max(0, len(self.loop.rows) - self.rows_before),
+            **self.session_facts(self.loop, seconds),
+        }
+        self.manifest.update(
+            status=status,
+            updated=now_iso(),
+            rows=min(len(self.loop.rows), len(self.span)),
+            **self.totals(self.loop),
+            timing=timing([*self.sessions, session]),
+        )
+        self.folder.write_json_atomic(MANIFEST, self.manifest)
+        self.folder.write_text_atomic(CARD, self.render_card(self.manifest))
+        self.session = session
+        return session
+
+    def result(self, cls: type[R] = RunResult, **extra: Any) -> R:
+        """What the run produced, from the manifest last written."""
+        return cls(
+            out=self.path,
+            rows=self.manifest["rows"],
+            counters=self.manifest.get("counters", {}),
+            tokens=self.manifest.get("tokens", {}),
+            wall_s=self.manifest["timing"]["wall_s"],
+            session_s=self.session["seconds"],
+            backend_s=self.session.get("backend_seconds", 0.0),
+            **extra,
+        )

@@ -1,8 +1,7 @@
-"""The dataset card (README.md) of a run folder: Hub metadata plus how the data was made.
+"""The dataset card (README.md) of an `instructions` run folder, from its manifest.
 
-The YAML `configs` block is what lets `load_dataset(DIR)` (and the Hub viewer) find the Parquet
-files and ignore the journal and manifest beside them. The body records the provenance rivals
-leave out: model file and sha256, sampling, seed, prompts, and the rejection funnel.
+Hub metadata from run/card.py; the body records the provenance rivals leave out: model file
+and sha256, sampling, seed, prompts, and the rejection funnel.
 """
 
 from __future__ import annotations
@@ -10,34 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
-
-def size_category(n: int) -> str:
-    """The Hub's size_categories bucket for n rows."""
-    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
-        if n < limit:
-            return label
-    return "100K<n<1M" if n < 1_000_000 else "n>1M"
-
-
-def dataset_info_yaml(data: dict[str, Any], features) -> dict[str, Any]:
-    """The card's `dataset_info` block (features, split sizes), in the layout `datasets` writes."""
-    from datasets.info import DatasetInfo, DatasetInfosDict
-    from datasets.splits import SplitDict, SplitInfo
-    from huggingface_hub import DatasetCardData
-
-    info = DatasetInfo(
-        features=features,
-        splits=SplitDict(
-            {"train": SplitInfo(name="train", num_bytes=data["num_bytes"], num_examples=data["num_examples"])}
-        ),
-        download_size=data["download_size"],
-        dataset_size=data["num_bytes"],
-    )
-    card_data = DatasetCardData()
-    DatasetInfosDict({"default": info}).to_dataset_card_data(card_data)
-    return card_data.to_dict()["dataset_info"]
+from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
 
 
 def render_sft_card(manifest: dict[str, Any]) -> str:
@@ -47,39 +19,27 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
     config = manifest.get("config", {})
     counters = manifest.get("counters", {})
     rejections = {k: v for k, v in sorted(counters.items()) if k not in ("accepted", "attempts")}
-    meta = {
-        "license": "apache-2.0" if model.get("embedded") else "other",
-        "language": ["en"],
-        "pretty_name": f"synthgen instructions ({model.get('name', 'unknown model')})",
-        "tags": ["synthetic", "synthgen", "trl", "sft"],
-        "task_categories": ["text-generation"],
-        "size_categories": [size_category(rows)],
-        "annotations_creators": ["machine-generated"],
-        "language_creators": ["machine-generated"],
-        "configs": [
-            {
-                "config_name": "default",
-                "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
-            }
-        ],
-    }
+    meta = hub_meta(
+        license="apache-2.0" if model.get("embedded") else "other",
+        pretty_name=f"synthgen instructions ({model.get('name', 'unknown model')})",
+        tags=["synthetic", "synthgen", "trl", "sft"],
+        rows=rows,
+    )
     if manifest.get("data"):
         from synthgen.sft.row import SFT_FEATURES
 
-        meta["dataset_info"] = dataset_info_yaml(manifest["data"], SFT_FEATURES)
+        meta["dataset_info"] = dataset_info_yaml({"default": (manifest["data"], SFT_FEATURES)})
     status = manifest.get("status", "running")
     extra = model.get("extra", {})
     run_file = extra.get("run_file", model.get("name"))
     run_sha = extra.get("run_file_sha256", model.get("sha256"))
     rejection_lines = "\n".join(f"| {k} | {v} |" for k, v in rejections.items()) or "| (none) | 0 |"
-    return f"""---
-{yaml.safe_dump(meta, sort_keys=False).strip()}
----
+    return f"""{front_matter(meta)}
 
 # synthgen instructions dataset
 
 Instruction-response pairs for supervised fine-tuning, generated locally with
-[synthgen](https://github.com/) {manifest.get("synthgen_version", "")} on a GGUF model through llama.cpp.
+{made_with(manifest.get("synthgen_version"))} on a GGUF model through llama.cpp.
 Status: **{status}**, {rows} rows.
 
 ## Format

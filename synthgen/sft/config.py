@@ -13,10 +13,11 @@ import json
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from synthgen.backends.base import SamplingParams
 from synthgen.text.gates import GateLimits
+from synthgen.text.writers import WriterSampling
 
 
 class Method(StrEnum):
@@ -27,7 +28,7 @@ class Method(StrEnum):
     mix = "mix"
 
 
-class InstructionsConfig(BaseModel):
+class InstructionsConfig(WriterSampling):
     """All settings of an `instructions` run (the CLI options, validated)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -41,12 +42,6 @@ class InstructionsConfig(BaseModel):
     system_prompt: str | None = None
     batch_size: int = Field(8, ge=1, description="attempts generated per backend call")
     convert: str = Field("auto", description="auto | q8_0 | none: run a fast-kernel Q8_0 copy")
-    instruction_params: SamplingParams = Field(
-        default_factory=lambda: SamplingParams(max_tokens=320, temperature=0.9, top_p=0.95)
-    )
-    magpie_params: SamplingParams = Field(
-        default_factory=lambda: SamplingParams(max_tokens=160, temperature=1.0, top_p=1.0, min_p=0.05)
-    )
     response_params: SamplingParams = Field(
         default_factory=lambda: SamplingParams(max_tokens=512, temperature=0.7, top_p=0.9)
     )
@@ -62,9 +57,9 @@ class InstructionsConfig(BaseModel):
 
         The longest is an answer: template (~40 tokens with a default system turn), the system
         prompt and a user turn the gates allow up to `instruction_limits.max_chars`, counted at 2.5
-        characters a token (this README's prose measured 3.4 with SmolLM2's tokenizer), then the response. A
-        larger context costs memory and start-up: 28 streams of 2,048 tokens took 2.5 s to create
-        on AVX2 against 0.6 s at 1,280. A prompt that is longer still finishes as truncated.
+        characters a token (a safe margin below English prose's ratio), then the response. A larger
+        context costs memory and start-up time (docs/architecture.md). A prompt that is longer
+        still finishes as truncated.
         """
         system = len(self.system_prompt or "")
         answer = 40 + int((system + self.instruction_limits.max_chars) / 2.5) + self.response_params.max_tokens

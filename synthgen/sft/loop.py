@@ -24,7 +24,7 @@ from typing import Any
 
 from synthgen.backends.base import Backend, Completion, GenerationRequest, Message, run_feed
 from synthgen.errors import SynthgenError
-from synthgen.run.journal import Journal
+from synthgen.run.journal import Journal, replay
 from synthgen.run.progress import Progress
 from synthgen.run.seeds import derive_seed, row_id
 from synthgen.sft.config import InstructionsConfig
@@ -34,16 +34,7 @@ from synthgen.text.gates import check_text, is_refusal, repeats_a_complete_line
 from synthgen.text.magpie import PreQuery
 from synthgen.text.prompts import PromptSet
 from synthgen.text.taxonomy import TOPICS
-from synthgen.text.writers import (
-    Plan,
-    magpie_request,
-    make_plan,
-    parse_magpie,
-    parse_self_instruct,
-    self_instruct_request,
-)
-
-PARSE_RETRIES = 2
+from synthgen.text.writers import Plan, magpie_request, make_plan, self_instruct_request, take_user_turn
 
 
 @dataclass
@@ -113,16 +104,7 @@ class InstructionsLoop:
         self.redo = [i for i in range(self.next_index) if i not in journaled]
 
     def _account(self, record: dict[str, Any]) -> None:
-        self.counters["attempts"] += 1
-        self.counters["accepted" if record["status"] == "accepted" else record["reason"]] += 1
-        for key, value in record.get("events", {}).items():
-            self.counters[key] += value
-        self.tokens["prompt"] += record["tokens"]["prompt"]
-        self.tokens["completion"] += record["tokens"]["completion"]
-        if record.get("dedup_text") is not None:
-            self.dedup.add(record["dedup_text"])
-        if record["status"] == "accepted":
-            self.rows.append(record["row"])
+        replay(record, self.counters, self.tokens, self.dedup, self.rows)
 
     @property
     def rejected(self) -> int:
@@ -185,13 +167,11 @@ class InstructionsLoop:
 
         Spares hedge against rejections and slow answers: the run ends when the fastest n
         attempts are done. A spare for every slot (the earlier policy) keeps the batch full to the
-        end, but ~15 attempts are then dropped unfinished at the n-th row, ~10 % of a 64-row run's
-        tokens, and on a machine whose step costs about its width (AVX2: 12 ms at 1 sequence,
-        76 ms at 16) they cost their share of wall time. With expected rejections only, the batch
-        narrows at the end (compacted: step_layout.py), and 64-row runs over seeds 0-2 took
-        315 s against 333 s (163 against 150 tok/s of decided attempts; README). Without any
-        spare the end waits for a fresh attempt after each late rejection: 128 s against 111 s
-        (seed 0, before compaction).
+        end, but many attempts are then dropped unfinished at the n-th row, and on a machine
+        whose step costs about its width they cost their share of wall time. With expected
+        rejections only, the batch narrows at the end (compacted: step_layout.py), which was
+        faster end to end; without any spare the end waits for a fresh attempt after each late
+        rejection, which was slower (figures: docs/architecture.md).
         The estimate uses decided attempts only, so a rerun reproduces it.
         """
         if not self.hedge:
@@ -237,16 +217,10 @@ class InstructionsLoop:
         attempt.tokens.update(prompt=completion.prompt_tokens, completion=completion.completion_tokens)
         if kind == "user":
             attempt.instruction_tokens += completion.completion_tokens
-            if attempt.plan.method == "magpie":
-                user, reason = parse_magpie(self.pre_query, completion)
-            else:
-                user, reason = parse_self_instruct(attempt.plan, completion)
-            if reason == "instruction_unparseable" and attempt.retry < PARSE_RETRIES:
-                attempt.events["instruction_parse_retries"] += 1
-                attempt.retry += 1
-                attempt.user_wanted = True
-                return
-            attempt.user, attempt.reason, attempt.user_final = user, reason, True
+            taken = take_user_turn(attempt, self.pre_query, completion)
+            if taken is None:
+                return  # asked again
+            attempt.user, attempt.reason, attempt.user_final = *taken, True
         else:
             attempt.response_tokens = completion.completion_tokens
             if completion.finish_reason == "error":

@@ -7,10 +7,11 @@ shards and runs).
 
 from __future__ import annotations
 
-from datasets import Features, List, Value
+from datasets import Features, Value
 from pydantic import BaseModel
 
 from synthgen.backends.base import Message
+from synthgen.run.features import MESSAGES
 
 
 class SFTRow(BaseModel):
@@ -29,7 +30,7 @@ class SFTRow(BaseModel):
 
 SFT_FEATURES = Features(
     {
-        "messages": List({"role": Value("string"), "content": Value("string")}),
+        "messages": MESSAGES,
         "id": Value("string"),
         "method": Value("string"),
         "topic": Value("string"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -104,3 +105,36 @@ def parse_magpie(pre: PreQuery, completion: Completion) -> tuple[str | None, str
     if completion.finish_reason == "length":
         return None, "instruction_truncated"
     return clean_user_turn(completion.text, pre.end_of_turn), None
+
+
+USER_TURN_RETRIES = 2  # an unparseable written user turn is asked for again this many times
+
+
+def take_user_turn(attempt: Any, pre: PreQuery | None, completion: Completion) -> tuple[str | None, str | None] | None:
+    """(user turn, rejection reason) from an attempt's writer completion, or None to ask again.
+
+    Shared by the SFT and DPO loops: an attempt has a `plan`, a `retry` count, `events` and a
+    `user_wanted` flag. Self-instruct JSON that does not parse is asked for again (counted as
+    `instruction_parse_retries`) up to USER_TURN_RETRIES times before it counts as a rejection.
+    """
+    if attempt.plan.method == "magpie":
+        user, reason = parse_magpie(pre, completion)
+    else:
+        user, reason = parse_self_instruct(attempt.plan, completion)
+    if reason == "instruction_unparseable" and attempt.retry < USER_TURN_RETRIES:
+        attempt.events["instruction_parse_retries"] += 1
+        attempt.retry += 1
+        attempt.user_wanted = True
+        return None
+    return user, reason
+
+
+class WriterSampling(BaseModel):
+    """How the user-turn writers sample: one set for every config that writes user turns (SFT, DPO)."""
+
+    instruction_params: SamplingParams = Field(
+        default_factory=lambda: SamplingParams(max_tokens=320, temperature=0.9, top_p=0.95)
+    )
+    magpie_params: SamplingParams = Field(
+        default_factory=lambda: SamplingParams(max_tokens=160, temperature=1.0, top_p=1.0, min_p=0.05)
+    )

@@ -1,6 +1,6 @@
 """The dataset cards of the folders `--emit-sft` and `--emit-dpo` write.
 
-Same approach as card.py: YAML `configs` pointing at data/train-*.parquet (so
+Hub metadata from run/card.py: YAML `configs` pointing at data/train-*.parquet (so
 `load_dataset(DIR)` reads only the shard) with `dataset_info`, then a body saying how the rows
 were selected (verifier correctness, no judge), from which run, model and sampling.
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
-from synthgen.sft.card import dataset_info_yaml, size_category
+from synthgen.grpo.solve.rows import DPO_FEATURES, SFT_FEATURES
+from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
 
 _FORMAT = {
     "sft": """TRL conversational language-modelling format: `messages` is the problem's prompt (system turn
@@ -35,25 +34,19 @@ _TRAINER = {"sft": "SFTTrainer", "dpo": "DPOTrainer"}
 
 def render_emitted_card(manifest: dict[str, Any]) -> str:
     """Markdown card for an emitted SFT or DPO folder, from its manifest."""
-    from synthgen.grpo.solve.export import DPO_FEATURES, SFT_FEATURES
-
     kind = manifest["kind"]
     rows = manifest.get("rows", 0)
     model = manifest.get("model") or {}
     solve = manifest.get("solve") or {}
     config = manifest.get("config") or {}
-    meta = {
-        "license": "apache-2.0" if model.get("embedded") else "other",
-        "language": ["en"],
-        "pretty_name": f"synthgen {config.get('kind', 'math')} {kind.upper()} from verified attempts",
-        "tags": ["synthetic", "synthgen", "trl", kind, "rejection-sampling", "verifiable-rewards"],
-        "task_categories": ["text-generation"],
-        "size_categories": [size_category(rows)],
-        "annotations_creators": ["machine-generated"],
-        "language_creators": ["machine-generated"],
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}],
-        "dataset_info": dataset_info_yaml(manifest["data"], SFT_FEATURES if kind == "sft" else DPO_FEATURES),
-    }
+    meta = hub_meta(
+        license="apache-2.0" if model.get("embedded") else "other",
+        pretty_name=f"synthgen {config.get('kind', 'math')} {kind.upper()} from verified attempts",
+        tags=["synthetic", "synthgen", "trl", kind, "rejection-sampling", "verifiable-rewards"],
+        rows=rows,
+    )
+    features = SFT_FEATURES if kind == "sft" else DPO_FEATURES
+    meta["dataset_info"] = dataset_info_yaml({"default": (manifest["data"], features)})
     unit = "completions" if kind == "sft" else "pairs"
     empty = (
         "\n**This emission is empty**: no attempt qualified (see the verdicts below). The Parquet shard holds "
@@ -62,14 +55,12 @@ def render_emitted_card(manifest: dict[str, Any]) -> str:
         if rows == 0
         else ""
     )
-    return f"""---
-{yaml.safe_dump(meta, sort_keys=False).strip()}
----
+    return f"""{front_matter(meta)}
 
 # synthgen {kind.upper()} dataset from verified math/logic attempts
 
-{rows} {unit} over {manifest.get("problems", 0)} problems, made by [synthgen](https://github.com/)
-{manifest.get("synthgen_version") or ""} while it measured pass rates (`--solve {solve.get("k")}`). No judge:
+{rows} {unit} over {manifest.get("problems", 0)} problems, made by
+{made_with(manifest.get("synthgen_version"))} while it measured pass rates (`--solve {solve.get("k")}`). No judge:
 every completion's final answer was checked by synthgen's verifier (the same code as its GRPO
 `accuracy_reward`), and correctness alone chose the rows.
 {empty}

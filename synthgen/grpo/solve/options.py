@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthgen.backends.base import SamplingParams
 from synthgen.errors import SynthgenError
+from synthgen.run.options import check_int, check_number
 
 BAND_EPSILON = 1e-9  # pass rates are c/K; "0.33" should keep 1/3
 DEFAULT_TEMPERATURE = 1.0  # GRPOConfig.temperature
@@ -84,12 +85,9 @@ def solve_options(
             if given is not None:
                 raise SynthgenError(f"{name} needs --solve K (it uses the K attempts per problem)")
         return None
-    if isinstance(solve, bool) or not isinstance(solve, int) or solve < 1:
-        raise SynthgenError(f"--solve must be a positive integer (attempts per problem), got {solve!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, int | float) or temperature < 0:
-        raise SynthgenError(f"--solve-temperature must be >= 0, got {temperature!r}")
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 16:
-        raise SynthgenError(f"--solve-max-tokens must be an integer >= 16, got {max_tokens!r}")
+    check_int("solve", solve, note="attempts per problem")
+    check_number("solve_temperature", temperature)
+    check_int("solve_max_tokens", max_tokens, least=16)
     if keep_pass_rate is not None and not isinstance(keep_pass_rate, str):
         keep_pass_rate = "-".join(str(v) for v in keep_pass_rate)
     band = parse_band(keep_pass_rate) if keep_pass_rate is not None else None

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from synthgen.backends.base import Backend
-from synthgen.backends.open import check_backend_options, model_meta, open_backend
+from synthgen.backends.open import DEFAULT_PARALLEL, model_identity, model_meta, open_backend
 from synthgen.grpo.solve.export import emit, solve_summary
 from synthgen.grpo.solve.options import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, SolveOptions, solve_options
 from synthgen.grpo.solve.stage import SolveStage
-from synthgen.sft.api import DEFAULT_PARALLEL
+from synthgen.run.options import check_backend_options
 
 REQUESTS_PER_SLOT = 4  # a stage batch of ~4 x parallel requests keeps the engine's slots full
 BAND_SLOTS_FACTOR = 10  # a band may reject most problems: allow 10 x n slots before giving up
@@ -62,8 +62,7 @@ class SharedBackend:
 
     def identity(self) -> dict[str, Any]:
         """What the fingerprint needs to know about the model (file hash, file that ran)."""
-        info = self().model_info()
-        return {"model_sha256": info.sha256 or info.name, "run_file_sha256": info.extra.get("run_file_sha256")}
+        return model_identity(self())
 
     def meta(self) -> dict[str, Any] | None:
         return model_meta(self.backend) if self.backend is not None else None

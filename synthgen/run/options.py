@@ -1,0 +1,62 @@
+"""The one option check: every command's numbers, choices and configs, with one wording.
+
+The CLI and the Python API share these, so `synthgen math --n 0` and `synthgen.math(0)` fail
+with the same one-line message naming the option as the user typed it (`--max-attempts`).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from synthgen.backends.model_convert import Convert
+from synthgen.errors import SynthgenError
+
+E = TypeVar("E", bound=Enum)
+M = TypeVar("M", bound=BaseModel)
+
+
+def flag(name: str) -> str:
+    """`max_attempts` -> `--max-attempts`, the spelling the user typed."""
+    return "--" + name.lstrip("-").replace("_", "-")
+
+
+def check_int(name: str, value: Any, least: int = 1, note: str | None = None) -> int:
+    """`value` unless it is not an int (bools are not) or is below `least`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        kind = {1: "a positive integer", 0: "a non-negative integer"}.get(least, f"an integer >= {least}")
+        raise SynthgenError(f"{flag(name)} must be {kind}{f' ({note})' if note else ''}, got {value!r}")
+    return value
+
+
+def check_number(name: str, value: Any, least: float = 0.0) -> float:
+    """`value` as a float unless it is not a number (bools are not) or is below `least`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < least:
+        raise SynthgenError(f"{flag(name)} must be a number >= {least:g}, got {value!r}")
+    return float(value)
+
+
+def check_choice(name: str, value: Any, kind: type[E] | tuple[str, ...]) -> Any:
+    """`kind(value)` for an Enum (or `value` for a tuple of names), else a one-line error listing the choices."""
+    names = kind if isinstance(kind, tuple) else tuple(str(k.value) for k in kind)
+    if isinstance(value, str | Enum) and str(getattr(value, "value", value)) in names:
+        return value if isinstance(kind, tuple) else kind(value)
+    raise SynthgenError(f"{flag(name)} must be one of {', '.join(names)}, got {value!r}")
+
+
+def check_backend_options(parallel: Any, convert: Any) -> Convert:
+    """--parallel and --convert, checked before any model loads; returns the Convert value."""
+    check_int("parallel", parallel)
+    return check_choice("convert", convert, Convert)
+
+
+def build_config(cls: type[M], **fields: Any) -> M:
+    """`cls(**fields)`, with pydantic's first complaint as one line naming the option."""
+    try:
+        return cls(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SynthgenError(f"invalid option {flag(where)}: {first['msg']}") from None
