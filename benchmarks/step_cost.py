@@ -6,12 +6,13 @@ this says why, with the parts measured in one process at one moment:
     python benchmarks/step_cost.py
 
 1. a pure 16-wide generation step (one token per sequence) at 50 to 600 tokens of KV per
-   sequence: attention over the KV is a large share of a step on 2 cores;
+   sequence: attention over the KV is a large share of a step on a small CPU;
 2. the same step with prompt chunks beside it, adjacent or not: with one KV stream per sequence
    llama.cpp cuts a batch into micro-batches of consecutive sequence ids with equal token counts,
    so each chunk (and each gap in the sequence ids) costs a micro-batch of its own;
-3. a step by width: widths that are multiples of 8 are cheaper than the widths just below them
-   (synthgen/backends/step_layout.py pads steps accordingly).
+3. a step by width: on some machines widths that are multiples of 8 are cheaper than the widths
+   just below them, on others a step costs about its width (synthgen/backends/step_layout.py does
+   not pad: see docs/architecture.md, "Measured design notes").
 """
 
 from __future__ import annotations
