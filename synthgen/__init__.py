@@ -6,6 +6,9 @@ Public API (each CLI command has an equal function here):
     synthgen.math(n=..., out=..., ...) -> ProblemsResult      # verified math problems (GRPO)
     synthgen.logic(n=..., out=..., ...) -> ProblemsResult     # verified logic puzzles (GRPO)
     synthgen.verify_dataset(dir) -> VerifyReport              # re-check a math/logic run folder
+    synthgen.export(dir, format, out, ...) -> ExportResult    # rows in another trainer's layout
+    synthgen.info(dir) -> RunInfo                             # what a run folder holds, how it was made
+    synthgen.merge([dir, ...], out) -> MergeResult            # runs of one kind in one folder, deduplicated
 
 Names are imported lazily so that `synthgen --help` does not pay for importing `datasets`.
 """
@@ -18,9 +21,12 @@ __all__ = [
     "SynthgenError",
     "VerifyReport",
     "__version__",
+    "export",
+    "info",
     "instructions",
     "logic",
     "math",
+    "merge",
     "preferences",
     "verify_dataset",
 ]
@@ -43,6 +49,18 @@ def __getattr__(name: str) -> Any:
         from synthgen.verify import verify_dir
 
         return getattr(verify_dir, name)
+    if name == "export":
+        from synthgen.publish.export import export
+
+        return export
+    if name == "info":
+        from synthgen.publish.info import info
+
+        return info
+    if name == "merge":
+        from synthgen.publish.merge import merge
+
+        return merge
     if name == "SynthgenError":
         from synthgen.errors import SynthgenError
 

@@ -3,7 +3,8 @@
 An AST walk over synthgen/ (every `import` and `from ... import`, lazy ones inside functions
 too). Each area has a layer; a module may import its own area or a strictly lower layer, so no
 kind imports another kind, and the shared areas keep their order (text may use run; verify may
-use problems; rewards uses verify). Separately, the module graph must have no cycle.
+use problems; rewards uses verify; publish reads any run folder through run/). Separately, the
+module graph must have no cycle.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ LAYERS = {
     "text": 3,
     "verify": 3,
     "rewards": 4,
+    "publish": 4,  # export, info and push of finished run folders of any kind
     "sft": 5,
     "dpo": 5,
     "grpo": 5,

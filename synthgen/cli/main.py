@@ -16,8 +16,11 @@ try:  # typer >= 0.29 vendors its own click
 except ImportError:  # older typer runs on click itself
     from click import exceptions as click_exceptions
 
+from synthgen.cli.export import export_command
+from synthgen.cli.info import info_command
 from synthgen.cli.instructions import instructions_command
 from synthgen.cli.math import logic_command, math_command
+from synthgen.cli.merge import merge_command
 from synthgen.cli.preferences import preferences_command
 from synthgen.cli.verify import verify_command
 from synthgen.errors import SynthgenError
@@ -54,6 +57,9 @@ app.command("preferences")(preferences_command)
 app.command("math")(math_command)
 app.command("logic")(logic_command)
 app.command("verify")(verify_command)
+app.command("export")(export_command)
+app.command("info")(info_command)
+app.command("merge")(merge_command)
 
 
 def error(message: str) -> None:
