@@ -14,6 +14,7 @@ from pathlib import Path
 
 import llama_cpp
 
+from synthgen.backends.llama_model import high_level_defaults
 from synthgen.text.writers import WrittenTask
 
 CORES = os.cpu_count() or 1
@@ -21,7 +22,10 @@ CORES = os.cpu_count() or 1
 
 def naive_peer(path: Path, rows: int, use_schema: bool, first: int = 0) -> dict:
     """(b) One request at a time through the high-level API, as most tools do."""
-    llm = llama_cpp.Llama(str(path), n_ctx=2048, n_threads=CORES, n_threads_batch=CORES, flash_attn=True, verbose=False)
+    with high_level_defaults():  # the same llama.cpp model parameters as synthgen's engine
+        llm = llama_cpp.Llama(
+            str(path), n_ctx=2048, n_threads=CORES, n_threads_batch=CORES, flash_attn=True, verbose=False
+        )
     prompt = (
         "Write one request that a user might send to an AI assistant about {topic}. "
         'Reply with JSON only, with the fields "instruction" and "input".'

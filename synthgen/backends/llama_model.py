@@ -21,6 +21,45 @@ from synthgen.errors import SynthgenError
 _BACKEND_READY = False
 
 
+def amx_advertised() -> bool:
+    """True when the CPU flags in /proc/cpuinfo include AMX tiles (Linux; False elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            return any(line.startswith("flags") and " amx_tile" in line for line in handle)
+    except OSError:
+        return False
+
+
+def model_params(vocab_only: bool = False):
+    """llama.cpp model parameters for every model synthgen loads (the one place they are set).
+
+    On a CPU that advertises AMX, llama.cpp's extra buffer types (its AMX kernels and weight
+    repacking) are turned off: there its AMX matrix multiply died with a general protection
+    fault at `ldtilecfg` on the first decode (docs/architecture.md), which killed the process
+    without a message. SYNTHGEN_LLAMA_EXTRA_BUFFERS=1 turns them back on where they work.
+    """
+    import llama_cpp
+
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = vocab_only
+    if not vocab_only and os.environ.get("SYNTHGEN_LLAMA_EXTRA_BUFFERS") != "1" and amx_advertised():
+        params.use_extra_bufts = False
+    return params
+
+
+@contextlib.contextmanager
+def high_level_defaults() -> Iterator[None]:
+    """Make llama-cpp-python's high-level `Llama` (tests, the benchmark's naive peer) load with `model_params()`."""
+    import llama_cpp.llama_cpp as low
+
+    original = low.llama_model_default_params
+    low.llama_model_default_params = lambda: model_params()
+    try:
+        yield
+    finally:
+        low.llama_model_default_params = original
+
+
 @contextlib.contextmanager
 def quiet_stderr(enabled: bool) -> Iterator[None]:
     """Silence llama.cpp's C-level logging (it writes to fd 2 directly)."""
@@ -54,7 +93,7 @@ class LlamaModel:
         if not _BACKEND_READY:
             llama_cpp.llama_backend_init()
             _BACKEND_READY = True
-        params = llama_cpp.llama_model_default_params()
+        params = model_params()
         with quiet_stderr(not verbose):
             self.model = llama_cpp.llama_model_load_from_file(str(self.path).encode(), params)
         if not self.model:

@@ -112,6 +112,8 @@ def test_q8_0_copy_agrees_with_the_original_on_next_tokens(q8_path):
     """Teacher-forced greedy next-token agreement between Q4_1 and Q8_0 over fixed texts: >= 90%."""
     from llama_cpp import Llama
 
+    from synthgen.backends.llama_model import high_level_defaults
+
     texts = [
         "The capital of France is Paris, and the capital of Italy is Rome.",
         "To make a cup of tea, boil water, add a tea bag, and wait three minutes.",
@@ -122,7 +124,8 @@ def test_q8_0_copy_agrees_with_the_original_on_next_tokens(q8_path):
     ]
 
     def argmaxes(path) -> list[np.ndarray]:
-        llm = Llama(str(path), n_ctx=512, logits_all=True, verbose=False, n_threads=2)
+        with high_level_defaults():
+            llm = Llama(str(path), n_ctx=512, logits_all=True, verbose=False, n_threads=2)
         out = []
         for text in texts:
             tokens = llm.tokenize(text.encode(), add_bos=False)
