@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import sympy as sp
 from sympy.ntheory.modular import crt
@@ -109,6 +110,17 @@ def to_base(n: int, base: int) -> str:
     return "".join(reversed(digits))
 
 
+def _read_as_zero(digits: str) -> bool:
+    """Would math-verify read these digits as 0? It reads 7C0A as the product 7*C*0*A.
+
+    Against such a gold, TRL's accuracy_reward gives 1.0 to every answer that math-verify also
+    reads as 0 (7C00, 7B0A; A0 against B0), so these draws (about 1% of conversions into a base
+    above 10) are redrawn.
+    """
+    runs = re.findall(r"\d+", digits)
+    return any(c.isalpha() for c in digits) and any(set(run) == {"0"} for run in runs)
+
+
 @family("numtheory.base_conv", "number_theory", "math")
 def base_conversion(rng: random.Random, level: int) -> Problem:
     """Convert an integer between bases 2-16."""
@@ -120,6 +132,8 @@ def base_conversion(rng: random.Random, level: int) -> Problem:
     shown, value = to_base(n, src), to_base(n, dst)
     if int(value, dst) != n or int(shown, src) != n:
         raise Reject("self_check_failed")
+    if _read_as_zero(value):
+        raise Reject("digits_read_as_zero")
     letters = " Use capital letters A-F for digits above 9." if dst > 10 else ""
     question = f"Convert the base-{src} number {shown} to base {dst}. Give only the digits.{letters}"
     return Problem(
@@ -127,7 +141,7 @@ def base_conversion(rng: random.Random, level: int) -> Problem:
         difficulty=level,
         question=question,
         answer=value,
-        solution=f"${value}$" if dst <= 10 else f"$\\text{{{value}}}$",
+        solution=f"${value}$",  # plain digits, as a completion boxes them (not \\text{...})
         answer_type="string",
         verification={"value": value, "case_sensitive": False},
         spec={"n": n, "src": src, "dst": dst},

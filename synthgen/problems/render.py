@@ -1,7 +1,9 @@
 """Canonical plain and LaTeX renderings of gold answers, and of polynomials inside questions.
 
 Plain strings follow the issue-5 contract ("3/4", "-2, 1/2", "(1, -2, 3)", "[[1, 2], [3, 4]]");
-the LaTeX goes into `solution` as `$...$` for TRL's math-verify based accuracy reward.
+the LaTeX goes into `solution` as `$...$` for TRL's math-verify based accuracy reward, written so
+that math-verify reads it as the value we mean (natural logs as `\\ln`: math-verify reads `\\log`
+as base 10, so a completion's `\\ln` would not match a `\\log` gold).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ def plain(value) -> str:
 
 
 def tex(value) -> str:
-    """LaTeX of a sympy value; exponentials as e^{...} (never \\mathrm{e})."""
-    return sp.latex(value)
+    """LaTeX of a sympy value; exponentials as e^{...} (never \\mathrm{e}), natural logs as \\ln."""
+    return sp.latex(value, ln_notation=True)
 
 
 def dollars(latex: str) -> str:
