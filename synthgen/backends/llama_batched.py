@@ -27,7 +27,7 @@ from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, Req
 from synthgen.backends.decode_loop import DecodeLoop, add_token
 from synthgen.backends.deferred_signals import signals_between_steps
 from synthgen.backends.json_grammar import schema_to_gbnf
-from synthgen.backends.llama_model import LlamaModel, quiet_stderr
+from synthgen.backends.llama_model import LlamaModel, file_type_name, gguf_meta, quiet_stderr
 from synthgen.backends.model_file import file_sha256
 from synthgen.backends.prefix_cache import PrefixCache
 
@@ -182,6 +182,7 @@ class LlamaBatchedBackend:
                     "run_file_sha256": file_sha256(m.path),
                     "architecture": m.meta("general.architecture"),
                     "file_type": m.meta("general.file_type"),
+                    **self._provenance(shown),
                     "parallel": self.parallel,
                     "n_threads": self.n_threads,
                     "flash_attn": True,
@@ -195,6 +196,25 @@ class LlamaBatchedBackend:
                 },
             )
         return self._info
+
+    def _provenance(self, shown: Path) -> dict[str, object]:
+        """What a dataset card says about the model: quantization names, parameters, licence.
+
+        `quantization` and `license` are the named file's (the one the user chose); the file
+        that ran may be its Q8_0 copy (`run_quantization`), whose metadata is read from the
+        loaded model. The named file's metadata needs only a vocab-only load.
+        """
+        m = self.model
+        ran = m.meta("general.file_type")
+        source = {"general.file_type": ran, "general.license": m.meta("general.license")}
+        if shown.resolve() != m.path.resolve():
+            source = gguf_meta(shown, list(source))
+        return {
+            "quantization": file_type_name(source["general.file_type"]),
+            "run_quantization": file_type_name(ran),
+            "n_params": m.n_params,
+            "license": source["general.license"],
+        }
 
     def _prompt_tokens(self, request: GenerationRequest) -> list[int]:
         if request.messages is not None:

@@ -21,6 +21,26 @@ from synthgen.errors import SynthgenError
 _BACKEND_READY = False
 
 
+def file_type_name(value: str | int | None) -> str | None:
+    """GGUF `general.file_type` as llama.cpp names it ("Q4_1", "Q8_0", "F16"), not its integer.
+
+    The names come from llama-cpp-python's own LLAMA_FTYPE_* constants, so a type added to
+    llama.cpp is named without a table here to update. Unknown values stay as their number.
+    """
+    if value is None or str(value).strip() == "":
+        return None
+    import llama_cpp
+
+    try:
+        number = int(value)
+    except ValueError:
+        return str(value)
+    for attr in sorted(dir(llama_cpp)):
+        if attr.startswith("LLAMA_FTYPE_") and attr != "LLAMA_FTYPE_GUESSED" and getattr(llama_cpp, attr) == number:
+            return attr.removeprefix("LLAMA_FTYPE_").removeprefix("MOSTLY_").removeprefix("ALL_")
+    return str(number)
+
+
 def amx_advertised() -> bool:
     """True when the CPU flags in /proc/cpuinfo include AMX tiles (Linux; False elsewhere)."""
     try:
@@ -58,6 +78,27 @@ def high_level_defaults() -> Iterator[None]:
         yield
     finally:
         low.llama_model_default_params = original
+
+
+def gguf_meta(path: str | Path, keys: list[str]) -> dict[str, str | None]:
+    """Metadata values of a GGUF file through a vocab-only load (milliseconds, no weights read)."""
+    import llama_cpp
+
+    params = model_params(vocab_only=True)
+    with quiet_stderr(True):
+        model = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
+    if not model:
+        raise SynthgenError(f"model failed to load: {path}")
+    try:
+        return {key: _meta_value(llama_cpp, model, key) for key in keys}
+    finally:
+        llama_cpp.llama_model_free(model)
+
+
+def _meta_value(lib, model, key: str) -> str | None:
+    buf = ctypes.create_string_buffer(1 << 16)
+    n = lib.llama_model_meta_val_str(model, key.encode(), buf, len(buf))
+    return buf.value.decode("utf-8", "replace") if n >= 0 else None
 
 
 @contextlib.contextmanager
@@ -117,9 +158,12 @@ class LlamaModel:
 
     def meta(self, key: str) -> str | None:
         """A GGUF metadata value as a string, or None."""
-        buf = ctypes.create_string_buffer(1 << 16)
-        n = self.lib.llama_model_meta_val_str(self.model, key.encode(), buf, len(buf))
-        return buf.value.decode("utf-8", "replace") if n >= 0 else None
+        return _meta_value(self.lib, self.model, key)
+
+    @property
+    def n_params(self) -> int:
+        """Parameter count as llama.cpp reports it (`llama_model_n_params`), for the dataset card."""
+        return int(self.lib.llama_model_n_params(self.model))
 
     def token_text(self, token: int) -> str:
         return self.piece(token, special=True).decode("utf-8", "replace")

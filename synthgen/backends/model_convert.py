@@ -14,6 +14,7 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
+from synthgen.backends.llama_model import gguf_meta
 from synthgen.backends.model_file import cache_root, file_sha256
 from synthgen.errors import SynthgenError
 
@@ -36,22 +37,8 @@ def cache_dir() -> Path:
 
 def gguf_file_type(path: Path) -> int | None:
     """general.file_type of a GGUF, read through a vocab-only load (milliseconds)."""
-    import llama_cpp
-
-    from synthgen.backends.llama_model import quiet_stderr
-
-    params = llama_cpp.llama_model_default_params()
-    params.vocab_only = True
-    with quiet_stderr(True):
-        model = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
-    if not model:
-        raise SynthgenError(f"model failed to load: {path}")
-    try:
-        buf = ctypes.create_string_buffer(64)
-        n = llama_cpp.llama_model_meta_val_str(model, b"general.file_type", buf, len(buf))
-        return int(buf.value) if n > 0 else None
-    finally:
-        llama_cpp.llama_model_free(model)
+    value = gguf_meta(path, ["general.file_type"])["general.file_type"]
+    return int(value) if value else None
 
 
 def convert_to_q8_0(src: Path, dst: Path, threads: int | None = None) -> None:

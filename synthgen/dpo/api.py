@@ -19,6 +19,7 @@ from synthgen.dpo.loop import PreferencesLoop
 from synthgen.dpo.row import PREFERENCE_FEATURES, REWARD_FEATURES, REWARD_FILE, reward_row
 from synthgen.dpo.sources import load_prompt_source
 from synthgen.errors import SynthgenError
+from synthgen.run.diversity import DiversitySpec, user_turns
 from synthgen.run.folder import RunFolder, default_out
 from synthgen.run.options import build_config, check_backend_options, check_choice, check_int
 from synthgen.run.result import RunResult
@@ -28,6 +29,8 @@ from synthgen.text.prompts import PromptSet
 
 WINDOW_PER_SLOT = 2  # prompts in flight per decoding slot: each yields k candidates + k judge calls
 INSTRUCTION_PROMPT_FILES = ["self_instruct.txt", "self_instruct_input_rule.txt", "self_instruct_no_input_rule.txt"]
+# What the card's diversity figures measure: the prompts' user turns (the rows have no topic column).
+DIVERSITY = DiversitySpec("prompts' user turns", lambda row: user_turns(row["prompt"]))
 
 
 def _totals(loop: PreferencesLoop) -> dict[str, Any]:
@@ -138,6 +141,8 @@ def preferences(
         render_card=render_preferences_card,
         totals=_totals,
         session_facts=_session_facts,
+        templates={name: prompt_set.text(name) for name in files},
+        diversity=DIVERSITY,
     )
     with run:
         pre = pre_query(backend.model_info(), config.system_prompt) if source is None else None
@@ -145,7 +150,7 @@ def preferences(
             config.model_dump(mode="json"),
             model=model_meta(backend),
             judge={**model_meta(judge), "same_as_policy": judge is backend},
-            prompts={"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
+            prompt_set={"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
             prompt_source=(
                 {
                     "path": source.path,

@@ -2,16 +2,70 @@
 
 Hub YAML (run/card.py) whose `configs` point at the Parquet files (the
 DPO rows as `default`, plus `reward` with --export reward) and whose `dataset_info` carries the
-sizes, then a body that records how the pairs were made: policy and judge model files, the
-candidate principles and temperatures, the rubric, the pair strategy and the drop funnel.
+sizes, then a body that records how the pairs were made: policy and judge model files (hash,
+quantization, parameters, licence), versions, the candidate principles and temperatures,
+sampling and seeds, the prompt templates (kept in `prompts/`), the rubric, the pair strategy,
+the drop funnel and the diversity of the prompts. The sections every kind shares come from
+run/provenance.py, run/diversity.py and run/licensing.py.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from synthgen.run.card import DEFAULT_CONFIG, dataset_info_yaml, front_matter, hub_meta, made_with
+from synthgen.run.card import (
+    DEFAULT_CONFIG,
+    LOCAL_PATH_PLACEHOLDER,
+    dataset_info_yaml,
+    front_matter,
+    hub_meta,
+    made_with,
+)
+from synthgen.run.diversity import diversity_section
+from synthgen.run.licensing import card_license, license_section
+from synthgen.run.provenance import (
+    Stage,
+    funnel,
+    funnel_section,
+    model_section,
+    prompts_section,
+    sampling_section,
+    usage_snippet,
+    versions_section,
+)
+from synthgen.text.writers import NO_USER_TURN
+
+# The order a prompt meets them: written and read, gated, deduplicated, answered and judged,
+# then the pair's own checks (identity, margin) and the judge's A/B check in both orders.
+STAGES = (
+    Stage("attempted", "a prompt was tried (written fresh or read from the source)"),
+    Stage("parsed", "the writer gave a user turn", reasons=NO_USER_TURN),
+    Stage("passed gates", "the prompt passed the instruction gates", prefixes=("instruction_",)),
+    Stage("deduplicated", "no exact or near duplicate of an earlier prompt", prefixes=("prompt_",)),
+    Stage("judged", "at least two candidates answered and were scored", ("too_few_candidates",)),
+    Stage(
+        "pair passed",
+        "chosen and rejected differ, margin >= minimum",
+        ("identical", "near_identical", "tie", "low_margin"),
+    ),
+    Stage(
+        "kept",
+        "the judge's A/B verdicts parsed and preferred chosen in both orders",
+        ("judge_unparseable", "order_disagreement", "pairwise_prefers_rejected"),
+    ),
+)
+_NOT_DROPS = ("attempts", "accepted")
+
+
+def dpo_funnel(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The funnel stages of a preferences run from its `counters` and `drops`."""
+    return funnel(manifest.get("counters", {}).get("attempts", 0), manifest.get("drops", {}), STAGES)
+
+
+def _models(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The models whose text is in the rows: the policy, and the judge unless it is the same file."""
+    judge = manifest.get("judge") or {}
+    return {"policy": manifest.get("model"), "judge": None if judge.get("same_as_policy") else judge or None}
 
 
 def _meta(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +77,7 @@ def _meta(manifest: dict[str, Any]) -> dict[str, Any]:
             {"config_name": "reward", "data_files": [{"split": "train", "path": "data/reward-train-*.parquet"}]}
         )
     meta = hub_meta(
-        license="apache-2.0" if model.get("embedded") and manifest.get("judge", {}).get("embedded") else "other",
+        license=card_license(_models(manifest))[0],
         pretty_name=f"synthgen preferences ({model.get('name', 'unknown model')})",
         tags=["synthetic", "synthgen", "trl", "dpo", "preference"],
         rows=rows,
@@ -42,29 +96,45 @@ def _meta(manifest: dict[str, Any]) -> dict[str, Any]:
 def render_preferences_card(manifest: dict[str, Any]) -> str:
     """Markdown card for a `preferences` run folder."""
     rows = manifest.get("rows", 0)
-    model, judge = manifest.get("model", {}), manifest.get("judge", {})
+    judge = manifest.get("judge", {})
     config = manifest.get("config", {})
     counters = manifest.get("counters", {})
     drops = manifest.get("drops", {})
     agreement = manifest.get("judge_agreement", {})
     source = manifest.get("prompt_source", {})
-    drop_lines = "\n".join(f"| {k} | {v} |" for k, v in sorted(drops.items())) or "| (none) | 0 |"
     source_line = (
         f"`{source.get('path')}` (column `{source.get('column')}`, {source.get('prompts')} prompts)"
         if source.get("path")
         else f"written fresh by the policy model (instructions method `{source.get('generated')}`)"
     )
     reward = (
-        '\nRewardTrainer (implicit prompt, `margin` column): `load_dataset("path/to/this/folder", "reward", '
+        f'\nRewardTrainer (implicit prompt, `margin` column): `load_dataset("{LOCAL_PATH_PLACEHOLDER}", "reward", '
         'split="train")`.\n'
         if manifest.get("data_reward")
         else ""
     )
     rate = agreement.get("rate")
     rate_text = "n/a" if rate is None else f"{100 * rate:.1f} %"
-    same = " (same model)" if judge.get("same_as_policy") else ""
+    same = (
+        "\n\nThe judge is the same model file as the policy (one engine ran both)."
+        if judge.get("same_as_policy")
+        else ""
+    )
     principles = ", ".join(config.get("principles", []))
     temps = config.get("temperatures")
+    models = {"policy": manifest.get("model"), "judge": judge or None}
+    sampling = {
+        "candidate answers (temperature per candidate as above)": config.get("response_params"),
+        "judge (rubric and A/B)": config.get("judge_params"),
+    }
+    if not source.get("path"):
+        sampling = {
+            "prompt writing (self-instruct)": config.get("instruction_params"),
+            "prompt user turn (Magpie)": config.get("magpie_params"),
+            **sampling,
+        }
+    events = {k: v for k, v in counters.items() if k not in _NOT_DROPS and k not in drops}
+    row_seeds = "Each row's attempt seed is its `seed` column; each candidate's sampler seed is in `candidates[].seed`."
     return f"""{front_matter(_meta(manifest))}
 
 # synthgen preferences dataset
@@ -84,30 +154,38 @@ clarity), `rationale_chosen` / `rationale_rejected`, `pairwise_chosen_first` /
 `chosen_candidate`, `rejected_candidate`, `candidates` (every candidate: principle, temperature,
 seed, text, status, score), `prompt_source`, `id`, `seed`, `attempt`.
 
-```python
-from datasets import load_dataset
-ds = load_dataset("path/to/this/folder", split="train")
-# from trl import DPOTrainer; DPOTrainer(model=..., train_dataset=ds)
-```
+{usage_snippet("dpo")}
 {reward}
 ## How it was made
 
 | | |
 |---|---|
-| policy model | `{model.get("name")}` (sha256 `{model.get("sha256")}`) |
-| judge model | `{judge.get("name")}` (sha256 `{judge.get("sha256")}`){same} |
 | prompts | {source_line} |
 | candidates per prompt | {config.get("candidates")} (principles {principles}; temperatures {temps}) |
 | pair strategy | {config.get("strategy")}, min margin {config.get("min_margin")} |
-| run seed | {config.get("seed")} |
 | config fingerprint | `{manifest.get("fingerprint")}` |
 | prompts tried | {counters.get("attempts", 0)} |
 | judge order agreement | {agreement.get("orders_agree", 0)}/{agreement.get("pairwise_checks", 0)} ({rate_text}) |
 | generated tokens | {manifest.get("tokens", {}).get("completion", 0)} |
 | wall time (s) | {manifest.get("timing", {}).get("wall_s", 0)} |
 
-Candidate sampling `{json.dumps(config.get("response_params"))}` (temperature per candidate as
-above); judge sampling `{json.dumps(config.get("judge_params"))}`.
+### Models
+
+{model_section(models)}{same}
+
+### Versions
+
+{versions_section(manifest)}
+
+### Sampling and seeds
+
+{sampling_section(sampling, manifest, row_seeds=row_seeds)}
+
+### Prompt templates
+
+{prompts_section(manifest, none="No prompt template was recorded for this run.")}
+
+### Drop funnel
 
 Each candidate answers under one system "principle" (UltraFeedback style); the principle is
 not part of the row's prompt. The judge scores each candidate on four aspects (1-10) with a
@@ -116,17 +194,23 @@ is dropped if the two answers are identical or near-identical (character 5-gram 
 {config.get("identical_threshold")}), if the margin is zero (`tie`) or under the minimum
 (`low_margin`), or if the judge, asked "which is better, A or B" in both orders, picks the same
 position twice (`order_disagreement`) or prefers the rejected answer both times
-(`pairwise_prefers_rejected`). Prompts are deduplicated within the run. Drops by reason:
+(`pairwise_prefers_rejected`). Prompts are deduplicated within the run. Prompts by stage:
 
-| reason | count |
-|---|---|
-{drop_lines}
+{funnel_section(dpo_funnel(manifest), kept=counters.get("accepted"), events=events)}
+
+### Diversity
+
+{diversity_section(manifest)}
 
 The full configuration, library versions and timing are in `manifest.json`.
+
+## Licence
+
+{license_section(_models(manifest))}
 
 ## Limitations
 
 Both the answers and the judgements were written by language models without human review; a
 small judge is noisy and position-biased, and its scores are a weak signal. Inspect the pairs
-before training on them. The generator's and judge's licences apply to their outputs.
+before training on them.
 """

@@ -20,7 +20,9 @@ from synthgen.grpo.row import PROBLEM_FEATURES
 from synthgen.grpo.solve.setup import SharedBackend, finish_solve, loop_options, solve_stages, take_solve_options
 from synthgen.grpo.sources import SOURCES, build_loop, narrow_families, take_source_options
 from synthgen.grpo.sourcing.card import model_families
+from synthgen.grpo.sourcing.requests import PROMPT_FILES
 from synthgen.problems import FAMILIES, parse_levels, select_families
+from synthgen.run.diversity import DiversitySpec
 from synthgen.run.folder import RunFolder, default_out
 from synthgen.run.options import check_choice, check_int
 from synthgen.run.result import ProblemsResult
@@ -28,6 +30,9 @@ from synthgen.run.session import RunSession
 from synthgen.text.prompts import PromptSet
 
 __all__ = ["ProblemsConfig", "ProblemsResult", "logic", "math", "run_problems"]
+
+# What the card's diversity figures measure: the question texts, spread over the `family` column.
+DIVERSITY = DiversitySpec("questions", lambda row: [row["question"]], column="family")
 
 
 def _totals(loop) -> dict[str, Any]:
@@ -153,16 +158,19 @@ def run_problems(
     if solve is not None:
         RunFolder(config.out).check_writable(keep=False)  # fail on a bad --out before loading a model
         config.solve, config.model = solve.fingerprint_part(), backends.identity()
+    templates: dict[str, str] = {}  # procedural problems use no prompt template
     if sourcing.uses_model:
         RunFolder(config.out).check_writable(keep=False)
-        config.sourcing, config.model = sourcing.fingerprint_part(PromptSet()), backends.identity()
+        prompt_set = PromptSet()
+        config.sourcing, config.model = sourcing.fingerprint_part(prompt_set), backends.identity()
+        templates = {name: prompt_set.text(name) for name in PROMPT_FILES}
     excluded = read_excluded_ids(config.exclude) if config.exclude else set()
     if excluded:
         config.exclude_ids_sha256 = hashlib.sha256("\n".join(sorted(excluded)).encode()).hexdigest()[:16]
     fingerprint = config.fingerprint()
     run = RunSession(
         config.out, command=kind, fingerprint=fingerprint, overwrite=overwrite,
-        render_card=render_problems_card, totals=_totals,
+        render_card=render_problems_card, totals=_totals, templates=templates, diversity=DIVERSITY,
     )  # fmt: skip
     with run:
         run.describe(

@@ -2,7 +2,10 @@
 
 Hub metadata from run/card.py (YAML `configs` so `load_dataset(DIR)` finds the Parquet shard and
 ignores journal and manifest; `dataset_info` with the declared features), with a body that says
-how each family builds and checks its golds and how to plug the rows into TRL's GRPOTrainer.
+how each family builds and checks its golds and how to plug the rows into TRL's GRPOTrainer,
+then the provenance every kind's card records (run/provenance.py, run/diversity.py,
+run/licensing.py): the model when one took part, versions, sampling and seeds, the prompt
+templates of model sources, the slot funnel and the spread over families.
 """
 
 from __future__ import annotations
@@ -11,7 +14,61 @@ import json
 from typing import Any
 
 from synthgen.grpo.sourcing.card import provenance_sentence, source_card_section
+from synthgen.grpo.sourcing.requests import CREATIVE, PRECISE
 from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
+from synthgen.run.diversity import diversity_section
+from synthgen.run.licensing import card_license, license_section
+from synthgen.run.provenance import (
+    Stage,
+    funnel,
+    funnel_section,
+    model_section,
+    prompts_section,
+    sampling_section,
+    usage_snippet,
+    versions_section,
+)
+
+_SOLVE_REASONS = ("bad_gold", "solve_error", "pass_rate_below", "pass_rate_above")
+
+
+def problems_funnel(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Slots drawn -> kept, with the --solve and model-source stages where the run has them.
+
+    Slot rejections come from `counters.rejected_slots`; a model-source run's many proposal and
+    extraction reasons fall to its model stage (the catch-all), a procedural run's to the draw.
+    """
+    counters = manifest.get("counters", {})
+    model_source = bool(counters.get("model_source"))
+    stages = [
+        Stage("slots drawn", "a slot was assigned a family and level"),
+        Stage(
+            "problem made", "a fresh, self-checked problem within the tries", ("exhausted",), catch_all=not model_source
+        ),
+    ]
+    if model_source:
+        stages.append(Stage("model checks", "a model-written problem or rewrite passed every check", catch_all=True))
+    if manifest.get("solve") or (manifest.get("config") or {}).get("solve"):
+        stages.append(
+            Stage("pass rate", "solved K times; pass rate within the kept band", _SOLVE_REASONS, ("pass_rate_",))
+        )
+    stages.append(Stage("kept", "written as a row"))
+    return funnel(counters.get("slots", 0), counters.get("rejected_slots", {}), stages)
+
+
+def redraws(counters: dict[str, Any]) -> dict[str, int]:
+    """Draw rejections that were redrawn inside their slot (not slot losses), summed over families.
+
+    `rejections_by_family` counts every draw rejection and also each slot's final reason, so the
+    slot reasons (`rejected_slots`) are taken out again.
+    """
+    total: dict[str, int] = {}
+    for reasons in (counters.get("rejections_by_family") or {}).values():
+        for reason, count in reasons.items():
+            total[reason] = total.get(reason, 0) + count
+    for reason, count in (counters.get("rejected_slots") or {}).items():
+        total[reason] = total.get(reason, 0) - count
+    return {k: v for k, v in sorted(total.items()) if v > 0}
 
 
 def _solve_section(manifest: dict[str, Any]) -> str:
@@ -48,14 +105,32 @@ code as the GRPO reward). `pass_rate_k` holds K. {kept}
 """
 
 
+def _sampling(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The sampling steps a math/logic run had: model sources' proposals and extractions, --solve attempts."""
+    config = manifest.get("config", {})
+    steps: dict[str, Any] = {}
+    if config.get("sourcing"):
+        steps["model proposals and word-problem rewrites"] = CREATIVE.model_dump(mode="json")
+        steps["re-extraction"] = PRECISE.model_dump(mode="json")
+    solve = config.get("solve") or {}
+    if solve:
+        steps[f"--solve attempts (K={solve.get('k')})"] = {
+            "temperature": solve.get("temperature"),
+            "max_tokens": solve.get("max_tokens"),
+        }
+    return steps
+
+
 def render_problems_card(manifest: dict[str, Any]) -> str:
     """Markdown card for a `math` or `logic` run folder, from its manifest."""
     kind = manifest.get("command", "math")
     rows = manifest.get("rows", 0)
     config = manifest.get("config", {})
     counters = manifest.get("counters", {})
+    model = manifest.get("model")
+    writers = {"model": model if config.get("sourcing") else None}  # --solve only measures, writes no row text
     meta = hub_meta(
-        license="apache-2.0",
+        license=card_license(writers)[0],
         pretty_name=f"synthgen {kind} problems",
         tags=["synthetic", "synthgen", "trl", "grpo", "verifiable-rewards", kind],
         rows=rows,
@@ -71,6 +146,14 @@ def render_problems_card(manifest: dict[str, Any]) -> str:
         f"| `{name}` | {info.get('about', '')} | {by_family.get(name, 0)} | {speed.get(name, '')} | "
         f"{', '.join(f'{k}={v}' for k, v in rejections.get(name, {}).items()) or '-'} |"
         for name, info in manifest.get("families", {}).items()
+    )
+    no_prompts = (
+        "No prompt templates: procedural problems are built by code (`synthgen/problems`), and a `--solve` "
+        "attempt sees only the row's own `prompt` column."
+    )
+    redrawn, redrawn_about = redraws(counters), "draw rejections redrawn inside their slot"
+    row_seeds = "Each row's item seed is its `seed` column." + (
+        " Each model request is seeded from the run seed, its slot and its phase." if config.get("sourcing") else ""
     )
     return f"""{front_matter(meta)}
 
@@ -91,15 +174,12 @@ turn with the question. Other columns: `question` (raw text), `answer` (canonica
 `family`, `difficulty` (1-5), `pass_rate` / `pass_rate_k` (null: not measured), `id` (sha256 prefix of the
 canonical problem spec, unique in this dataset), `seed` (item seed) and `source`.
 
-```python
-from datasets import load_dataset
-ds = load_dataset("path/to/this/folder", split="train")
-# from trl import GRPOTrainer; GRPOTrainer(model=..., reward_funcs=[...], train_dataset=ds)
-```
+{usage_snippet("grpo")}
 
-Answers with many correct forms are checked by method, not by string: an antiderivative by
-differentiating it, a SAT assignment by evaluating the formula, a factorisation by equivalence
-plus irreducibility of each factor. Do not score these columns with string equality.
+`accuracy_reward` is synthgen's verifier behind TRL's reward contract. Answers with many correct
+forms are checked by method, not by string: an antiderivative by differentiating it, a SAT
+assignment by evaluating the formula, a factorisation by equivalence plus irreducibility of each
+factor. Do not score these columns with string equality.
 
 ## How it was made
 
@@ -108,7 +188,6 @@ plus irreducibility of each factor. Do not score these columns with string equal
 | families | {", ".join(config.get("families", []))} |
 | difficulty levels | {config.get("levels")} |
 | source | {config.get("source")} |
-| run seed | {config.get("seed")} |
 | config fingerprint | `{manifest.get("fingerprint")}` |
 | slots drawn | {counters.get("slots", 0)} |
 | wall time (s) | {manifest.get("timing", {}).get("wall_s", 0)} |
@@ -121,9 +200,36 @@ problems, duplicates) are redrawn from the same item seed:
 |---|---|---|---|---|
 {family_lines}
 
-Skipped slots: `{json.dumps(counters.get("rejected_slots", {}))}`. The full configuration, library versions
-and timing are in `manifest.json`.
+### Model
+
+{model_section({"model": model}, none="No model took part: every row is procedural.")}
+
+### Versions
+
+{versions_section(manifest, model_ran=bool(model))}
+
+### Sampling and seeds
+
+{sampling_section(_sampling(manifest), manifest, row_seeds=row_seeds)}
+
+### Prompt templates
+
+{prompts_section(manifest, none=no_prompts)}
+
+### Slot funnel
+
+{funnel_section(problems_funnel(manifest), kept=counters.get("accepted"), events=redrawn, events_about=redrawn_about)}
+
+### Diversity
+
+{diversity_section(manifest)}
+
+The full configuration, library versions and timing are in `manifest.json`.
 {_solve_section(manifest)}{source_card_section(manifest)}
+## Licence
+
+{license_section(writers)}
+
 ## Limitations
 
 Problems are template-based: wording varies little, and a family's low levels hold a limited

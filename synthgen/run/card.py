@@ -10,9 +10,13 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
-import yaml
-
 DEFAULT_CONFIG = {"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}
+# Where each config's shards live: data/<split>-*.parquet for the rows, data/reward-<split>-*.parquet
+# for a preferences run's RewardTrainer view. One pattern per split, so a train pattern never
+# matches a test shard.
+CONFIG_PREFIX = {"default": "data/", "reward": "data/reward-"}
+# What a card's `load_dataset` snippet loads; `synthgen push` puts the repo id in its place.
+LOCAL_PATH_PLACEHOLDER = "path/to/this/folder"
 
 
 def size_category(n: int) -> str:
@@ -23,10 +27,29 @@ def size_category(n: int) -> str:
     return "100K<n<1M" if n < 1_000_000 else "n>1M"
 
 
+def shard_name(config: str, split: str) -> str:
+    """The one Parquet shard of `split` in `config` (data/train-00000-of-00001.parquet, ...)."""
+    return f"{CONFIG_PREFIX[config]}{split}-00000-of-00001.parquet"
+
+
+def configs_yaml(splits: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The card's `configs` list for {config name: its splits}; `default` is marked as the default."""
+    return [
+        {
+            "config_name": name,
+            "data_files": [{"split": split, "path": f"{CONFIG_PREFIX[name]}{split}-*.parquet"} for split in names],
+            **({"default": True} if name == "default" and len(splits) > 1 else {}),
+        }
+        for name, names in splits.items()
+    ]
+
+
 def dataset_info_yaml(configs: dict[str, tuple[dict[str, Any], Any]]) -> Any:
     """The `dataset_info` block for {config name: (size facts, features)}, in the layout `datasets` writes.
 
-    One config gives a mapping, several a list, exactly as `datasets` itself would.
+    The size facts are one shard's (`num_bytes`, `num_examples`, `download_size`: a train split)
+    or {split name: facts} for several splits. One config gives a mapping, several a list,
+    exactly as `datasets` itself would.
     """
     from datasets.info import DatasetInfo, DatasetInfosDict
     from datasets.splits import SplitDict, SplitInfo
@@ -34,13 +57,17 @@ def dataset_info_yaml(configs: dict[str, tuple[dict[str, Any], Any]]) -> Any:
 
     infos = {}
     for name, (data, features) in configs.items():
+        by_split = {"train": data} if "num_examples" in data else data
         infos[name] = DatasetInfo(
             features=features,
             splits=SplitDict(
-                {"train": SplitInfo(name="train", num_bytes=data["num_bytes"], num_examples=data["num_examples"])}
+                {
+                    split: SplitInfo(name=split, num_bytes=facts["num_bytes"], num_examples=facts["num_examples"])
+                    for split, facts in by_split.items()
+                }
             ),
-            download_size=data["download_size"],
-            dataset_size=data["num_bytes"],
+            download_size=sum(facts["download_size"] for facts in by_split.values()),
+            dataset_size=sum(facts["num_bytes"] for facts in by_split.values()),
         )
     card_data = DatasetCardData()
     DatasetInfosDict(infos).to_dataset_card_data(card_data)
@@ -65,8 +92,14 @@ def hub_meta(
 
 
 def front_matter(meta: dict[str, Any]) -> str:
-    """The YAML header of a card."""
-    return f"---\n{yaml.safe_dump(meta, sort_keys=False).strip()}\n---"
+    """The YAML header of a card, written through `huggingface_hub.DatasetCardData`.
+
+    Going through the Hub's own typed card data (not a hand-made YAML dump) means the keys are
+    the ones the Hub reads, and `DatasetCard.load` reads the card back to the same metadata.
+    """
+    from huggingface_hub import DatasetCardData
+
+    return f"---\n{DatasetCardData(**meta).to_yaml()}\n---"
 
 
 def project_url() -> str | None:

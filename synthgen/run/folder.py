@@ -5,6 +5,8 @@ Layout (`--out DIR`):
   data/train-00000-of-00001.parquet  the rows, written when the run completes
   journal.jsonl                      append-only record of every attempt (the crash-safe state)
   manifest.json                      config, fingerprint, model file + sha256, versions, counters, timing
+  prompts/<template>                 the prompt templates the run used, as it read them (none for
+                                     procedural math/logic)
 
 `datasets.load_dataset(DIR, split="train")` reads it offline; `huggingface-cli upload` or
 `push_to_hub` publishes it as is. The manifest's fingerprint guards against mixing two configs.
@@ -30,7 +32,8 @@ CARD = "README.md"
 DATA_DIR = "data"
 DATA_FILE = "data/train-00000-of-00001.parquet"
 LOCK = ".synthgen.lock"
-_OWNED = (JOURNAL, MANIFEST, CARD, DATA_DIR)
+PROMPTS_DIR = "prompts"
+_OWNED = (JOURNAL, MANIFEST, CARD, DATA_DIR, PROMPTS_DIR)
 
 
 def default_out(command: str, root: str | Path = "outputs") -> Path:

@@ -6,6 +6,9 @@ the folder, prepare it (resume, refuse or overwrite), open the journal, carry ea
 timing, write the manifest and card while the loop runs ("running", then "interrupted" if
 anything stops it, the journal closed either way so what was decided survives), write the
 Parquet shards and build the result. Shard parts, merging and pushing plug in here, once.
+What the card must record about every run is kept here too: the prompt templates a kind hands
+over are copied into the folder's `prompts/` when the manifest starts, and the diversity of the
+rows is measured from exactly the rows written.
 
 The rows a session must make are a span `range(start, stop)` of the run's global row index;
 a whole run is `range(n)`.
@@ -14,13 +17,15 @@ a whole run is `range(n)`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from synthgen.run.diversity import DiversitySpec, measure
 from synthgen.run.folder import CARD, DATA_FILE, MANIFEST, RunFolder, now_iso
 from synthgen.run.journal import Journal
 from synthgen.run.progress import Progress
+from synthgen.run.provenance import keep_templates
 from synthgen.run.result import RunResult
 from synthgen.run.versions import library_versions, synthgen_version
 
@@ -38,6 +43,8 @@ class RunSession:
     `render_card(manifest)` is the kind's card; `totals(loop)` the manifest's running figures
     (counters, tokens, drops...); `session_facts(loop, seconds)` what a session adds to its
     timing entry beyond start, end and rows added (backend seconds, engine counters).
+    `templates` ({file name: text}) are the prompt templates the run uses, kept in `prompts/`;
+    `diversity` says which texts and column of a row to measure when the data is written.
     """
 
     def __init__(
@@ -50,8 +57,11 @@ class RunSession:
         render_card: Callable[[dict[str, Any]], str],
         totals: Callable[[Any], dict[str, Any]],
         session_facts: Callable[[Any, float], dict[str, Any]] | None = None,
+        templates: Mapping[str, str] | None = None,
+        diversity: DiversitySpec | None = None,
     ):
         self.folder = RunFolder(out)
+        self.templates, self.diversity = dict(templates or {}), diversity
         self.command, self.fingerprint, self.overwrite = command, fingerprint, overwrite
         self.render_card, self.totals = render_card, totals
         self.session_facts = session_facts or (lambda loop, seconds: {})
@@ -80,7 +90,8 @@ class RunSession:
         return self.folder.path
 
     def describe(self, config: dict[str, Any], **sections: Any) -> dict[str, Any]:
-        """Start the manifest: identity, the config, the kind's `sections`, library versions."""
+        """Start the manifest: identity, the config, the kind's `sections`, the prompt templates
+        (copied into `prompts/`, recorded as {name: sha256}; {} when the run uses none), versions."""
         self.manifest = {
             "synthgen_version": synthgen_version(),
             "command": self.command,
@@ -89,6 +100,7 @@ class RunSession:
             "created": self.previous.get("created", now_iso()),
             "config": config,
             **sections,
+            "prompts": keep_templates(self.path, self.templates),
             "versions": library_versions(),
             "data": None,
         }
@@ -116,8 +128,13 @@ class RunSession:
         return self.loop.rows[: len(self.span)]
 
     def write_data(self, rows: list[dict[str, Any]], features, name: str = DATA_FILE, key: str = "data") -> None:
-        """Write one Parquet shard and record its size facts under `manifest[key]`."""
+        """Write one Parquet shard and record its size facts under `manifest[key]`.
+
+        The main shard (`key` "data") also gets its diversity measured into `manifest["diversity"]`.
+        """
         self.manifest[key] = self.folder.write_parquet(rows, features, name)
+        if key == "data" and self.diversity is not None:
+            self.manifest["diversity"] = measure(rows, self.diversity)
 
     def write_manifest(self, status: str) -> dict[str, Any]:
         """Rewrite manifest and card with `status`; return this session's timing entry."""

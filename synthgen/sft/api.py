@@ -12,6 +12,7 @@ from typing import Any
 
 from synthgen.backends.base import Backend
 from synthgen.backends.open import DEFAULT_PARALLEL, model_identity, model_meta, open_backend
+from synthgen.run.diversity import DiversitySpec, user_turns
 from synthgen.run.folder import RunFolder, default_out
 from synthgen.run.options import build_config, check_backend_options, check_choice, check_int
 from synthgen.run.result import RunResult
@@ -29,6 +30,8 @@ __all__ = ["RunResult", "instructions"]
 BATCH_PER_SLOT = 4  # a wave of 4 x parallel attempts keeps slots busy; the tail is a small share
 
 PROMPT_FILES = ["self_instruct.txt", "self_instruct_input_rule.txt", "self_instruct_no_input_rule.txt"]
+# What the card's diversity figures measure: the user turns, spread over the `topic` column.
+DIVERSITY = DiversitySpec("user turns", lambda row: user_turns(row["messages"]), column="topic")
 
 
 def _totals(loop: InstructionsLoop) -> dict[str, Any]:
@@ -108,13 +111,15 @@ def instructions(
         render_card=render_sft_card,
         totals=_totals,
         session_facts=_session_facts(backend),
+        templates={name: prompt_set.text(name) for name in PROMPT_FILES},
+        diversity=DIVERSITY,
     )
     with run:
         pre = pre_query(info, config.system_prompt) if config.method in (Method.magpie, Method.mix) else None
         run.describe(
             config.model_dump(mode="json"),
             model=model_meta(backend),
-            prompts={"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
+            prompt_set={"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
             magpie_pre_query=pre.model_dump() if pre else None,
             seeds={
                 "run_seed": config.seed,

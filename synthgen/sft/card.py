@@ -1,15 +1,50 @@
 """The dataset card (README.md) of an `instructions` run folder, from its manifest.
 
-Hub metadata from run/card.py; the body records the provenance rivals leave out: model file
-and sha256, sampling, seed, prompts, and the rejection funnel.
+Hub metadata from run/card.py; the body records the provenance rivals leave out: model file,
+hash, quantization, parameters and licence, versions, sampling and seeds, the prompt templates
+(kept in `prompts/`), the rejection funnel and the diversity of the kept instructions. The
+sections shared by every kind come from run/provenance.py, run/diversity.py and
+run/licensing.py; this module supplies what is SFT's own: its format, its funnel stages and
+its sampling steps.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
+from synthgen.run.diversity import diversity_section
+from synthgen.run.licensing import card_license, license_section
+from synthgen.run.provenance import (
+    Stage,
+    funnel,
+    funnel_section,
+    model_section,
+    prompts_section,
+    sampling_section,
+    usage_snippet,
+    versions_section,
+)
+from synthgen.text.writers import NO_USER_TURN
+
+# The order an attempt meets them: user turn read, its gates, dedup, then the answer and its gates.
+STAGES = (
+    Stage("attempted", "an attempt started (seeded from the run seed and its index)"),
+    Stage("parsed", "the writer gave a user turn", reasons=NO_USER_TURN),
+    Stage("passed gates", "the user turn passed the instruction gates", prefixes=("instruction_",)),
+    Stage(
+        "deduplicated", "no exact or near duplicate of an earlier instruction", ("exact_duplicate", "near_duplicate")
+    ),
+    Stage("kept", "answered, and the answer passed the response gates", prefixes=("response_",)),
+)
+_NOT_DROPS = ("attempts", "accepted")
+ROW_SEEDS = "Each row's attempt seed is its `seed` column; the seeds of its requests derive from it."
+
+
+def sft_funnel(counters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The funnel stages of an instructions run from its `counters` (retries are events, not drops)."""
+    drops = {k: v for k, v in counters.items() if k not in _NOT_DROPS and not k.endswith("_retries")}
+    return funnel(counters.get("attempts", 0), drops, STAGES)
 
 
 def render_sft_card(manifest: dict[str, Any]) -> str:
@@ -18,9 +53,9 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
     model = manifest.get("model", {})
     config = manifest.get("config", {})
     counters = manifest.get("counters", {})
-    rejections = {k: v for k, v in sorted(counters.items()) if k not in ("accepted", "attempts")}
+    models = {"generator": model}
     meta = hub_meta(
-        license="apache-2.0" if model.get("embedded") else "other",
+        license=card_license(models)[0],
         pretty_name=f"synthgen instructions ({model.get('name', 'unknown model')})",
         tags=["synthetic", "synthgen", "trl", "sft"],
         rows=rows,
@@ -31,9 +66,12 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
         meta["dataset_info"] = dataset_info_yaml({"default": (manifest["data"], SFT_FEATURES)})
     status = manifest.get("status", "running")
     extra = model.get("extra", {})
-    run_file = extra.get("run_file", model.get("name"))
-    run_sha = extra.get("run_file_sha256", model.get("sha256"))
-    rejection_lines = "\n".join(f"| {k} | {v} |" for k, v in rejections.items()) or "| (none) | 0 |"
+    sampling = {
+        "instruction writing (self-instruct)": config.get("instruction_params"),
+        "user turn (Magpie)": config.get("magpie_params"),
+        "response": config.get("response_params"),
+    }
+    events = {k: v for k, v in counters.items() if k.endswith("_retries")}
     return f"""{front_matter(meta)}
 
 # synthgen instructions dataset
@@ -50,46 +88,58 @@ TRL conversational language-modelling format: each row has `messages`, a list of
 `magpie`), `topic`, `task_type`, `seed` (the row's sampler seed), `attempt` (attempt index),
 `instruction_tokens`, `response_tokens`.
 
-```python
-from datasets import load_dataset
-ds = load_dataset("path/to/this/folder", split="train")
-# from trl import SFTTrainer; SFTTrainer(model=..., train_dataset=ds)
-```
+{usage_snippet("sft")}
 
 ## How it was made
 
 | | |
 |---|---|
-| model file | `{model.get("name")}` |
-| sha256 | `{model.get("sha256")}` |
-| file that ran | `{run_file}` (sha256 `{run_sha}`) |
-| parallel sequences | {model.get("extra", {}).get("parallel", 1)} |
-| backend | {model.get("extra", {}).get("backend", "")} {model.get("extra", {}).get("llama_cpp_python", "")} |
 | method | {config.get("method")} (magpie share {config.get("magpie_share")}) |
-| run seed | {config.get("seed")} |
+| backend | {extra.get("backend", "")} |
 | config fingerprint | `{manifest.get("fingerprint")}` |
 | attempts | {counters.get("attempts", 0)} |
 | generated tokens | {manifest.get("tokens", {}).get("completion", 0)} |
 | wall time (s) | {manifest.get("timing", {}).get("wall_s", 0)} |
 
-Sampling (instruction writing / Magpie user turn / response):
-`{json.dumps(config.get("instruction_params"))}` /
-`{json.dumps(config.get("magpie_params"))}` /
-`{json.dumps(config.get("response_params"))}`.
+### Model
+
+{model_section(models)}
+
+### Versions
+
+{versions_section(manifest)}
+
+### Sampling and seeds
+
+{sampling_section(sampling, manifest, row_seeds=ROW_SEEDS)}
+
+### Prompt templates
+
+{prompts_section(manifest, none="No prompt template was recorded for this run.")}
+
+Magpie user turns need no template file: the model continues its own chat template's user-turn
+prefix (`magpie_pre_query` in `manifest.json`).
+
+### Rejection funnel
 
 Every row passed inline gates: non-empty, length bounds, no refusal, no degenerate repetition,
 and no exact or near duplicate (character 5-gram Jaccard >= {config.get("dedup_threshold")})
-of an earlier instruction. Rejections by reason:
+of an earlier instruction. Attempts by stage:
 
-| reason | count |
-|---|---|
-{rejection_lines}
+{funnel_section(sft_funnel(counters), kept=counters.get("accepted"), events=events)}
+
+### Diversity
+
+{diversity_section(manifest)}
 
 The full configuration, library versions and timing are in `manifest.json`.
+
+## Licence
+
+{license_section(models)}
 
 ## Limitations
 
 The text was written by a language model without human review. A small model writes simple,
-sometimes wrong or odd instructions and answers; filter or judge before relying on it. The
-generator model's licence applies to its outputs{"" if model.get("embedded") else " (check it)"}.
+sometimes wrong or odd instructions and answers; filter or judge before relying on it.
 """

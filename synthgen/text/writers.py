@@ -73,6 +73,11 @@ def self_instruct_request(plan: Plan, prompts: PromptSet, params: SamplingParams
     )
 
 
+# The rejection reasons meaning the writer gave no user turn at all (the funnel's "parsed" stage in
+# the SFT and DPO cards); the other `instruction_*` reasons are gates on a user turn that was read.
+NO_USER_TURN = ("instruction_backend_error", "instruction_unparseable", "instruction_truncated")
+
+
 def parse_self_instruct(plan: Plan, completion: Completion) -> tuple[str | None, str | None]:
     """Return (user turn, None) or (None, reason); "instruction_unparseable" is retried."""
     if completion.finish_reason == "error":

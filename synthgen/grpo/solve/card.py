@@ -12,6 +12,7 @@ from typing import Any
 
 from synthgen.grpo.solve.rows import DPO_FEATURES, SFT_FEATURES
 from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
+from synthgen.run.licensing import card_license
 
 _FORMAT = {
     "sft": """TRL conversational language-modelling format: `messages` is the problem's prompt (system turn
@@ -40,7 +41,7 @@ def render_emitted_card(manifest: dict[str, Any]) -> str:
     solve = manifest.get("solve") or {}
     config = manifest.get("config") or {}
     meta = hub_meta(
-        license="apache-2.0" if model.get("embedded") else "other",
+        license=card_license({"model": model})[0],  # the completions are the model's own text
         pretty_name=f"synthgen {config.get('kind', 'math')} {kind.upper()} from verified attempts",
         tags=["synthetic", "synthgen", "trl", kind, "rejection-sampling", "verifiable-rewards"],
         rows=rows,
