@@ -9,6 +9,7 @@ Public API (each CLI command has an equal function here):
     synthgen.export(dir, format, out, ...) -> ExportResult    # rows in another trainer's layout
     synthgen.info(dir) -> RunInfo                             # what a run folder holds, how it was made
     synthgen.merge([dir, ...], out) -> MergeResult            # runs of one kind in one folder, deduplicated
+    synthgen.push(dir, repo_id, ...) -> PushResult            # publish a run folder to the Hub, one commit
 
 Names are imported lazily so that `synthgen --help` does not pay for importing `datasets`.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "math",
     "merge",
     "preferences",
+    "push",
     "verify_dataset",
 ]
 
@@ -61,6 +63,10 @@ def __getattr__(name: str) -> Any:
         from synthgen.publish.merge import merge
 
         return merge
+    if name == "push":
+        from synthgen.publish.push import push
+
+        return push
     if name == "SynthgenError":
         from synthgen.errors import SynthgenError
 

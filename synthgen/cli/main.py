@@ -22,6 +22,7 @@ from synthgen.cli.instructions import instructions_command
 from synthgen.cli.math import logic_command, math_command
 from synthgen.cli.merge import merge_command
 from synthgen.cli.preferences import preferences_command
+from synthgen.cli.push import push_command
 from synthgen.cli.verify import verify_command
 from synthgen.errors import SynthgenError
 
@@ -60,6 +61,7 @@ app.command("verify")(verify_command)
 app.command("export")(export_command)
 app.command("info")(info_command)
 app.command("merge")(merge_command)
+app.command("push")(push_command)
 
 
 def error(message: str) -> None:

@@ -26,7 +26,7 @@ from synthgen.errors import SynthgenError
 from synthgen.publish.formats import FORMATS, converter
 from synthgen.publish.source import read_run
 from synthgen.publish.split import check_test_size, split_rows
-from synthgen.run.card import front_matter, hub_meta
+from synthgen.run.card import configs_yaml, dataset_info_yaml, front_matter, hub_meta, shard_name
 from synthgen.run.folder import RunFolder
 from synthgen.run.options import check_choice
 
@@ -76,31 +76,18 @@ def _features(format: str, stored: Any, converted: dict[str, list[dict[str, Any]
 
 def _dataset_folder(out: Path, converted, features, kind: str) -> list[Path]:
     folder = RunFolder(out)
-    files, facts = [], {}
-    for split, rows in converted.items():
-        facts[split] = folder.write_parquet(rows, features, f"data/{split}-00000-of-00001.parquet")
-        files.append(out / facts[split]["file"])
-    from synthgen.run.card import dataset_info_yaml
-
+    facts = {split: folder.write_parquet(rows, features, shard_name("default", split))
+             for split, rows in converted.items()}  # fmt: skip
     meta = hub_meta(
         license="other",
         pretty_name=f"synthgen {kind} export",
         tags=["synthetic", "synthgen", kind],
         rows=sum(len(r) for r in converted.values()),
-        configs=[
-            {
-                "config_name": "default",
-                "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in converted],
-            }
-        ],
+        configs=configs_yaml({"default": list(converted)}),
     )
-    info = dataset_info_yaml({"default": (next(iter(facts.values())), features)})
-    info["splits"] = [
-        {"name": s, "num_bytes": f["num_bytes"], "num_examples": f["num_examples"]} for s, f in facts.items()
-    ]
-    meta["dataset_info"] = info
+    meta["dataset_info"] = dataset_info_yaml({"default": (facts, features)})
     folder.write_text_atomic("README.md", f"{front_matter(meta)}\n\nExported by `synthgen export`.\n")
-    return [*files, out / "README.md"]
+    return [*(out / f["file"] for f in facts.values()), out / "README.md"]
 
 
 def _tool_config(format: str, kind: str, out: Path, files: dict[str, Path]) -> Path:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from synthgen.publish.source import read_run
+from synthgen.run.folder import CARD
 
 # The config fields that `synthgen <command>` takes as options of the same name, per command.
 _OPTIONS = {
@@ -33,6 +34,7 @@ class RunInfo(BaseModel):
     status: str
     finished: bool
     rows: dict[str, int]
+    splits: dict[str, list[str]]
     model: dict[str, Any] | None
     seed: int | None
     funnel: dict[str, Any]
@@ -74,6 +76,17 @@ def _funnel(manifest: dict[str, Any]) -> dict[str, Any]:
     return funnel
 
 
+def _splits(path: Path) -> dict[str, list[str]]:
+    """{config: its splits} as the card's YAML `configs` declare them (what `load_dataset` reads)."""
+    from huggingface_hub import DatasetCard
+
+    try:
+        configs = DatasetCard.load(path / CARD).data.get("configs") or []
+    except (OSError, ValueError):
+        return {}
+    return {c["config_name"]: [f["split"] for f in c.get("data_files", []) if isinstance(f, dict)] for c in configs}
+
+
 def info(folder: str | Path) -> RunInfo:
     """The facts of the run folder `folder`; reads only the Parquet metadata, not the rows."""
     run = read_run(folder, rows=False)
@@ -89,6 +102,7 @@ def info(folder: str | Path) -> RunInfo:
         status=run.status,
         finished=run.finished,
         rows=rows,
+        splits=_splits(run.path),
         model={k: model.get(k) for k in ("name", "sha256", "embedded")} if model else None,
         seed=(manifest.get("config") or {}).get("seed"),
         funnel=_funnel(manifest),

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from synthgen.run.card import DEFAULT_CONFIG, dataset_info_yaml, front_matter, hub_meta, made_with
+from synthgen.run.licensing import card_license
 
 _TRAINER = {"sft": "SFTTrainer", "dpo": "DPOTrainer", "grpo": "GRPOTrainer"}
 
@@ -20,9 +21,10 @@ def render_merged_card(manifest: dict[str, Any], features: dict[str, Any]) -> st
             {"config_name": "reward", "data_files": [{"split": "train", "path": "data/reward-train-*.parquet"}]}
         )
         infos["reward"] = (manifest["data_reward"], features["reward"])
-    embedded = all((src.get("model") or {}).get("embedded") for src in manifest["merged_from"])
+    models = {f"source {i}": src.get("model") for i, src in enumerate(manifest["merged_from"], 1)}
+    license, license_note = card_license(models, no_model="apache-2.0")
     meta = hub_meta(
-        license="apache-2.0" if embedded else "other",
+        license=license,
         pretty_name=f"synthgen merged {kind} dataset",
         tags=["synthetic", "synthgen", "trl", kind, "merged"],
         rows=manifest["rows"],
@@ -40,6 +42,7 @@ def render_merged_card(manifest: dict[str, Any], features: dict[str, Any]) -> st
         if manifest.get("mixed_models")
         else ""
     )
+    license_note = f"\n{license_note}\n" if license_note else ""
     trainer = _TRAINER[kind]
     near = " and near-duplicate instructions across runs dropped" if kind == "sft" else ""
     return f"""{front_matter(meta)}
@@ -56,7 +59,7 @@ run folders, in order, each row id kept once{near}.
 {sources}
 
 Rows in: {manifest["merge"]["input_rows"]}; dropped by the merge: {dropped}.
-
+{license_note}
 ## Funnel (summed over the sources)
 
 `{json.dumps(manifest.get("counters", {}), sort_keys=True)}`

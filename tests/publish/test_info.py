@@ -21,6 +21,7 @@ def test_facts_of_each_kind(tmp_path):
     )  # fmt: skip
     assert sft.funnel["kept"] == 5 and sft.funnel["attempts"] >= 5 and sft.model["name"] == "fake"
     assert dpo.kind == "dpo" and dpo.rows == {"default": 2, "reward": 2}
+    assert sft.splits == {"default": ["train"]} and dpo.splits == {"default": ["train"], "reward": ["train"]}
     assert "--export reward" in dpo.remake and "--seed 0" in dpo.remake
 
 
