@@ -1,4 +1,4 @@
-"""The fake Hub (tests/hub_server.py) driven by the real huggingface_hub 2.4.0 and datasets 5.2.0 clients.
+"""The fake Hub (tests/hub_server/) driven by the real huggingface_hub 2.4.0 and datasets 5.2.0 clients.
 
 The clients run in subprocesses: conftest sets HF_HUB_OFFLINE=1 for this process, and HF_ENDPOINT is read when
 huggingface_hub/datasets are imported. `HubServer.run_client` gives them the server's endpoint and refuses any
