@@ -26,9 +26,9 @@ from synthgen.run.result import RunResult
 from synthgen.run.session import RunSession
 from synthgen.text.magpie import pre_query
 from synthgen.text.prompts import PromptSet
+from synthgen.text.writers import SELF_INSTRUCT_FILES
 
 WINDOW_PER_SLOT = 2  # prompts in flight per decoding slot: each yields k candidates + k judge calls
-INSTRUCTION_PROMPT_FILES = ["self_instruct.txt", "self_instruct_input_rule.txt", "self_instruct_no_input_rule.txt"]
 # What the card's diversity figures measure: the prompts' user turns (the rows have no topic column).
 DIVERSITY = DiversitySpec("prompts' user turns", lambda row: user_turns(row["prompt"]))
 
@@ -110,7 +110,7 @@ def preferences(
     prompt_set = PromptSet(prompts)
     files = [*JUDGE_PROMPT_FILES, *(f"principle_{p}.txt" for p in config.principles)]
     if source is None:
-        files += INSTRUCTION_PROMPT_FILES
+        files += SELF_INSTRUCT_FILES
     prompt_fp = prompt_set.fingerprint(files)
     RunFolder(config.out).check_writable(keep=False)  # fail on a bad --out before loading a model
 
@@ -141,7 +141,7 @@ def preferences(
         render_card=render_preferences_card,
         totals=_totals,
         session_facts=_session_facts,
-        templates={name: prompt_set.text(name) for name in files},
+        templates=prompt_set.texts(files),
         diversity=DIVERSITY,
     )
     with run:

@@ -163,7 +163,7 @@ def run_problems(
         RunFolder(config.out).check_writable(keep=False)
         prompt_set = PromptSet()
         config.sourcing, config.model = sourcing.fingerprint_part(prompt_set), backends.identity()
-        templates = {name: prompt_set.text(name) for name in PROMPT_FILES}
+        templates = prompt_set.texts(PROMPT_FILES)
     excluded = read_excluded_ids(config.exclude) if config.exclude else set()
     if excluded:
         config.exclude_ids_sha256 = hashlib.sha256("\n".join(sorted(excluded)).encode()).hexdigest()[:16]

@@ -24,12 +24,13 @@ from synthgen.sft.row import SFT_FEATURES
 from synthgen.text.magpie import pre_query
 from synthgen.text.prompts import PromptSet
 from synthgen.text.topics import read_topics
+from synthgen.text.writers import SELF_INSTRUCT_FILES
 
 __all__ = ["RunResult", "instructions"]
 
 BATCH_PER_SLOT = 4  # a wave of 4 x parallel attempts keeps slots busy; the tail is a small share
 
-PROMPT_FILES = ["self_instruct.txt", "self_instruct_input_rule.txt", "self_instruct_no_input_rule.txt"]
+PROMPT_FILES = SELF_INSTRUCT_FILES
 # What the card's diversity figures measure: the user turns, spread over the `topic` column.
 DIVERSITY = DiversitySpec("user turns", lambda row: user_turns(row["messages"]), column="topic")
 
@@ -111,7 +112,7 @@ def instructions(
         render_card=render_sft_card,
         totals=_totals,
         session_facts=_session_facts(backend),
-        templates={name: prompt_set.text(name) for name in PROMPT_FILES},
+        templates=prompt_set.texts(PROMPT_FILES),
         diversity=DIVERSITY,
     )
     with run:

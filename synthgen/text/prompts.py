@@ -58,6 +58,10 @@ class PromptSet:
         except (KeyError, ValueError) as exc:
             raise SynthgenError(f"prompt template {name} has a bad placeholder: {exc}") from None
 
+    def texts(self, names: list[str]) -> dict[str, str]:
+        """{name: template text} for `names`: what a run keeps in its folder's prompts/."""
+        return {name: self.text(name) for name in names}
+
     def fingerprint(self, names: list[str]) -> str:
         """Hash of the templates in use, so editing one starts a different run."""
         digest = hashlib.sha256()

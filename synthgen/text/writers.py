@@ -53,6 +53,10 @@ def make_plan(index: int, run_seed: int, method: str, magpie_share: float, topic
     return Plan(index=index, seed=seed, method=method, topic=rng.choice(topics), task=rng.choice(TASK_TYPES))
 
 
+# The templates self_instruct_request reads: SFT and DPO hash and keep exactly these.
+SELF_INSTRUCT_FILES = ["self_instruct.txt", "self_instruct_input_rule.txt", "self_instruct_no_input_rule.txt"]
+
+
 def self_instruct_request(plan: Plan, prompts: PromptSet, params: SamplingParams, retry: int) -> GenerationRequest:
     """Ask the model for one task about plan.topic of plan.task's type, as constrained JSON."""
     task = plan.task
