@@ -122,7 +122,7 @@ def quiet_stderr(enabled: bool) -> Iterator[None]:
 class LlamaModel:
     """Owns a `llama_model*` and its vocabulary; frees them when closed."""
 
-    def __init__(self, path: str | Path, verbose: bool = False):
+    def __init__(self, path: str | Path, verbose: bool = False, vocab_only: bool = False):
         import llama_cpp
 
         global _BACKEND_READY
@@ -134,7 +134,7 @@ class LlamaModel:
         if not _BACKEND_READY:
             llama_cpp.llama_backend_init()
             _BACKEND_READY = True
-        params = model_params()
+        params = model_params(vocab_only)  # vocab-only: tokenizer and metadata, no weights
         with quiet_stderr(not verbose):
             self.model = llama_cpp.llama_model_load_from_file(str(self.path).encode(), params)
         if not self.model:

@@ -39,13 +39,20 @@ def open_backend(
     verbose: bool = False,
     *,
     option: str | None = None,
+    server: Any = None,
     **engine: Any,
 ) -> Backend:
-    """The llama.cpp batched backend on the resolved model file.
+    """The llama.cpp batched backend on the resolved model file, or the servers in `server`.
 
     `option` ("--judge-model") prefixes any error so the user knows which model failed; `engine`
-    passes sizing options on to LlamaBatchedBackend (e.g. `stream_ctx_per_seq`).
+    passes sizing options on to LlamaBatchedBackend (e.g. `stream_ctx_per_seq`). `server`
+    (ServerOptions, checked by run/options.check_server) replaces the model file with
+    OpenAI-compatible servers (backends/server/).
     """
+    if server is not None:
+        from synthgen.backends.server import ServerBackend
+
+        return ServerBackend(server)
     conversion = Convert(convert)  # callers check options first (run/options.py), with one wording
     model_path = resolve_model(model, option)
     from synthgen.backends.llama_batched import LlamaBatchedBackend
