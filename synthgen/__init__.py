@@ -10,6 +10,7 @@ Public API (each CLI command has an equal function here):
     synthgen.info(dir) -> RunInfo                             # what a run folder holds, how it was made
     synthgen.merge([dir, ...], out) -> MergeResult            # runs of one kind in one folder, deduplicated
     synthgen.push(dir, repo_id, ...) -> PushResult            # publish a run folder to the Hub, one commit
+    synthgen.ServerOptions(base_urls=[...], ...)              # run any command on OpenAI-compatible servers
 
 Names are imported lazily so that `synthgen --help` does not pay for importing `datasets`.
 """
@@ -19,6 +20,7 @@ from typing import Any
 __all__ = [
     "ProblemsResult",
     "RunResult",
+    "ServerOptions",
     "SynthgenError",
     "VerifyReport",
     "__version__",
@@ -67,6 +69,10 @@ def __getattr__(name: str) -> Any:
         from synthgen.publish.push import push
 
         return push
+    if name == "ServerOptions":
+        from synthgen.backends.server.options import ServerOptions
+
+        return ServerOptions
     if name == "SynthgenError":
         from synthgen.errors import SynthgenError
 

@@ -3,8 +3,8 @@
 An AST walk over synthgen/ (every `import` and `from ... import`, lazy ones inside functions
 too). Each area has a layer; a module may import its own area or a strictly lower layer, so no
 kind imports another kind, and the shared areas keep their order (text may use run; verify may
-use problems; rewards uses verify; publish reads any run folder through run/). Separately, the
-module graph must have no cycle.
+use problems; rewards uses verify; publish reads any run folder through run/; scale runs the
+shards of a run and merges them through publish). Separately, the module graph must have no cycle.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ LAYERS = {
     "verify": 3,
     "rewards": 4,
     "publish": 4,  # export, info and push of finished run folders of any kind
-    "sft": 5,
-    "dpo": 5,
-    "grpo": 5,
-    "cli": 6,
-    "__init__": 7,  # the public facade, importing every kind lazily
-    "__main__": 7,
+    "scale": 5,  # executors: run a kind's shards (the kind hands itself in), then merge them (publish)
+    "sft": 6,
+    "dpo": 6,
+    "grpo": 6,
+    "cli": 7,
+    "__init__": 8,  # the public facade, importing every kind lazily
+    "__main__": 8,
 }
 
 

@@ -75,3 +75,120 @@ def resumable(out: str | Path, what: str = "rows") -> Iterator[None]:
         raise SynthgenError(
             f"interrupted; finished {what} are kept in {out}; rerun the same command to resume", exit_code=130
         ) from None
+
+
+# ---- OpenAI-compatible servers (backends/server/) ---------------------------------------------
+def base_url_option(flag: str = "--base-url", role: str = "") -> typer.models.OptionInfo:
+    return typer.Option(
+        None,
+        flag,
+        metavar="URL",
+        help=f"OpenAI-compatible server{role} to use instead of a model file, e.g. http://localhost:11434/v1 "
+        "(Ollama), http://gpu1:8080/v1 (llama-server -np N) or http://gpu1:8000/v1 (vLLM). Repeat it for several "
+        "servers serving the same model: each request goes to the least-loaded one that is up.",
+    )
+
+
+def model_name_option(flag: str = "--model-name", role: str = "") -> typer.models.OptionInfo:
+    return typer.Option(
+        None,
+        flag,
+        metavar="NAME",
+        help=f"Model name sent to the server{role} (Ollama and vLLM need it). Default: the first it lists.",
+    )
+
+
+def concurrency_option() -> typer.models.OptionInfo:
+    return typer.Option(
+        16,
+        "--concurrency",
+        help="Requests in flight at once across all servers (about the servers' slots in total, e.g. "
+        "2 x llama-server -np 32 -> 64).",
+    )
+
+
+def api_key_env_option() -> typer.models.OptionInfo:
+    return typer.Option(
+        "OPENAI_API_KEY",
+        "--api-key-env",
+        help="Environment variable holding the servers' API key (sent as a Bearer token, never printed "
+        "or written). Unset or empty: no key is sent.",
+    )
+
+
+def timeout_option() -> typer.models.OptionInfo:
+    return typer.Option(600.0, "--timeout", help="Seconds one server request may take before it is retried.")
+
+
+def max_retries_option() -> typer.models.OptionInfo:
+    return typer.Option(
+        6,
+        "--max-retries",
+        help="Retries of one request on 429, 5xx, timeouts and dropped connections, with exponential backoff "
+        "and jitter, honouring Retry-After. A request that fails them all while every server is down ends the "
+        "run (rows made so far are kept; rerun to resume).",
+    )
+
+
+def chat_template_option() -> typer.models.OptionInfo:
+    return typer.Option(
+        None,
+        "--chat-template-from",
+        metavar="FILE",
+        help="GGUF file or Jinja template giving the served model's chat template, which Magpie needs when the "
+        "server does not report it (llama-server's /props does; Ollama and vLLM do not).",
+    )
+
+
+def structured_option() -> typer.models.OptionInfo:
+    return typer.Option(
+        "auto",
+        "--structured-output",
+        help="How JSON schemas are sent to servers: 'auto' (OpenAI json_schema, then llama.cpp's json_object + "
+        "schema, then asking in the prompt and validating, per server, as each is seen to work), or one of "
+        "'json_schema', 'json_object', 'prompt'.",
+    )
+
+
+def stream_option() -> typer.models.OptionInfo:
+    return typer.Option(
+        False,
+        "--stream",
+        help="Stream answers from the servers so a refusal or a looping answer is stopped early. Each "
+        "streamed token costs the client some CPU: worth it for slow (large) models, not for small fast "
+        "ones (docs/benchmarks.md).",
+    )
+
+
+def server_options(values: dict, judge: bool = False) -> dict | None:
+    """The API's `server=` (or, with `judge`, `judge_server=`) from a command's parsed flags
+    (its `locals()`); None without --base-url / --judge-base-url (a model file runs)."""
+    urls = values.get("judge_base_url" if judge else "base_url")
+    if not urls:
+        return None
+    return {
+        "base_urls": list(urls),
+        "model_name": values.get("judge_model_name" if judge else "model_name"),
+        "concurrency": values["concurrency"],
+        "api_key_env": values["api_key_env"],
+        "timeout": values["timeout"],
+        "max_retries": values["max_retries"],
+        "chat_template_from": None if judge else values["chat_template_from"],
+        "structured_output": values["structured_output"],
+        "stream": values["stream"],
+    }
+
+
+def server_cli_options() -> dict[str, typer.models.OptionInfo]:
+    """The server flags every generating command takes (`server_options` turns them into `server=`)."""
+    return dict(
+        base_url=base_url_option(),
+        model_name=model_name_option(),
+        concurrency=concurrency_option(),
+        api_key_env=api_key_env_option(),
+        timeout=timeout_option(),
+        max_retries=max_retries_option(),
+        chat_template_from=chat_template_option(),
+        structured_output=structured_option(),
+        stream=stream_option(),
+    )

@@ -23,7 +23,10 @@ def info_command(
     typer.echo(f"  rows: {', '.join(f'{name} {n}' for name, n in facts.rows.items()) or 'none written yet'}")
     splits = "; ".join(f"{name}: {', '.join(names)}" for name, names in facts.splits.items())
     typer.echo(f"  splits: {splits or 'none declared in the card'}")
-    typer.echo(f"  model: {model.get('name', 'none')} (sha256 {model.get('sha256')})")
+    if model.get("servers"):
+        typer.echo(f"  model: {model.get('name')} (served by {', '.join(model['servers'])})")
+    else:
+        typer.echo(f"  model: {model.get('name', 'none')} (sha256 {model.get('sha256')})")
     typer.echo(f"  seed: {facts.seed} | wall: {facts.wall_s} s | synthgen {facts.synthgen_version}")
     typer.echo(f"  funnel: {', '.join(f'{k}={v}' for k, v in facts.funnel.items())}")
     if facts.remake:

@@ -7,6 +7,10 @@ from pathlib import Path
 import typer
 
 from synthgen.cli import common
+from synthgen.cli.shard_options import shard_cli_options
+
+_SERVER = common.server_cli_options()
+_SHARDS = shard_cli_options()
 
 
 def instructions_command(
@@ -40,6 +44,18 @@ def instructions_command(
         "Default: 4 x --parallel.",
     ),
     convert: str = common.convert_option(),
+    base_url: list[str] = _SERVER["base_url"],
+    model_name: str = _SERVER["model_name"],
+    concurrency: int = _SERVER["concurrency"],
+    api_key_env: str = _SERVER["api_key_env"],
+    timeout: float = _SERVER["timeout"],
+    max_retries: int = _SERVER["max_retries"],
+    chat_template_from: Path = _SERVER["chat_template_from"],
+    structured_output: str = _SERVER["structured_output"],
+    stream: bool = _SERVER["stream"],
+    shard_index: int = _SHARDS["shard_index"],
+    num_shards: int = _SHARDS["num_shards"],
+    executor: str = _SHARDS["executor"],
     overwrite: bool = common.overwrite_option(),
     verbose: bool = common.verbose_option(),
     quiet: bool = common.quiet_option(),
@@ -62,9 +78,13 @@ def instructions_command(
             batch_size=batch_size,
             parallel=parallel,
             convert=convert,
+            server=common.server_options(locals()),
             overwrite=overwrite,
             verbose=verbose,
             progress=not quiet,
+            shard_index=shard_index,
+            num_shards=num_shards,
+            executor=executor,
         )
     print_summary(result)
 

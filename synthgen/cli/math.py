@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from synthgen.cli.common import out_option, overwrite_option, quiet_option, resumable, seed_option
+from synthgen.cli.common import (
+    out_option,
+    overwrite_option,
+    quiet_option,
+    resumable,
+    seed_option,
+    server_cli_options,
+    server_options,
+)
+from synthgen.cli.shard_options import shard_cli_options
 from synthgen.cli.solve_options import echo_solve_summary, solve_cli_options
 from synthgen.cli.source_options import SOURCE_HELP, echo_source_summary, source_cli_options
 
@@ -40,8 +49,10 @@ def _options(kind: str, groups: str):
         ),
         overwrite=overwrite_option(),
         quiet=quiet_option(),
+        **shard_cli_options(),
         **solve_cli_options(),
         **source_cli_options(),
+        **server_cli_options(),
     )
 
 
@@ -79,6 +90,9 @@ def math_command(
     exclude: list[Path] = _M["exclude"],
     overwrite: bool = _M["overwrite"],
     quiet: bool = _M["quiet"],
+    shard_index: int = _M["shard_index"],
+    num_shards: int = _M["num_shards"],
+    executor: str = _M["executor"],
     solve: int = _M["solve"],
     keep_pass_rate: str = _M["keep_pass_rate"],
     emit_sft: Path = _M["emit_sft"],
@@ -88,6 +102,15 @@ def math_command(
     model: Path = _M["model"],
     parallel: int = _M["parallel"],
     convert: str = _M["convert"],
+    base_url: list[str] = _M["base_url"],
+    model_name: str = _M["model_name"],
+    concurrency: int = _M["concurrency"],
+    api_key_env: str = _M["api_key_env"],
+    timeout: float = _M["timeout"],
+    max_retries: int = _M["max_retries"],
+    chat_template_from: Path = _M["chat_template_from"],
+    structured_output: str = _M["structured_output"],
+    stream: bool = _M["stream"],
     word_problems: bool = _M["word_problems"],
     topics: Path = _M["topics"],
     max_attempts: int = _M["max_attempts"],
@@ -96,7 +119,9 @@ def math_command(
     _run("math", n, out, families, difficulty, seed, source, exclude, overwrite, quiet,
          solve=solve, keep_pass_rate=keep_pass_rate, emit_sft=emit_sft, emit_dpo=emit_dpo,
          solve_temperature=solve_temperature, solve_max_tokens=solve_max_tokens,
+         shard_index=shard_index, num_shards=num_shards, executor=executor,
          model=model, parallel=parallel, convert=convert,
+         server=server_options(locals()),
          word_problems=word_problems, topics=topics, max_attempts=max_attempts)  # fmt: skip
 
 
@@ -110,6 +135,9 @@ def logic_command(
     exclude: list[Path] = _L["exclude"],
     overwrite: bool = _L["overwrite"],
     quiet: bool = _L["quiet"],
+    shard_index: int = _L["shard_index"],
+    num_shards: int = _L["num_shards"],
+    executor: str = _L["executor"],
     solve: int = _L["solve"],
     keep_pass_rate: str = _L["keep_pass_rate"],
     emit_sft: Path = _L["emit_sft"],
@@ -119,9 +147,20 @@ def logic_command(
     model: Path = _L["model"],
     parallel: int = _L["parallel"],
     convert: str = _L["convert"],
+    base_url: list[str] = _L["base_url"],
+    model_name: str = _L["model_name"],
+    concurrency: int = _L["concurrency"],
+    api_key_env: str = _L["api_key_env"],
+    timeout: float = _L["timeout"],
+    max_retries: int = _L["max_retries"],
+    chat_template_from: Path = _L["chat_template_from"],
+    structured_output: str = _L["structured_output"],
+    stream: bool = _L["stream"],
 ) -> None:
     """Generate logic puzzles (SAT assignments, knights and knaves, orderings) with unique or checkable answers."""
     _run("logic", n, out, families, difficulty, seed, source, exclude, overwrite, quiet,
          solve=solve, keep_pass_rate=keep_pass_rate, emit_sft=emit_sft, emit_dpo=emit_dpo,
          solve_temperature=solve_temperature, solve_max_tokens=solve_max_tokens,
-         model=model, parallel=parallel, convert=convert)  # fmt: skip
+         shard_index=shard_index, num_shards=num_shards, executor=executor,
+         model=model, parallel=parallel, convert=convert,
+         server=server_options(locals()))  # fmt: skip

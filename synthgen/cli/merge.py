@@ -25,5 +25,5 @@ def merge_command(
                    overwrite=overwrite)  # fmt: skip
     rows = ", ".join(f"{name} {n}" for name, n in result.rows.items())
     dropped = ", ".join(f"{k}={v}" for k, v in result.dropped.items()) or "none"
-    typer.echo(f"merged {len(folders)} {result.kind} runs into {result.out}: {rows} rows (dropped: {dropped})")
+    typer.echo(f"merged {result.inputs} {result.kind} runs into {result.out}: {rows} rows (dropped: {dropped})")
     typer.echo(f'  load: datasets.load_dataset("{result.out}", split="train")')

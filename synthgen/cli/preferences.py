@@ -7,6 +7,10 @@ from pathlib import Path
 import typer
 
 from synthgen.cli import common
+from synthgen.cli.shard_options import shard_cli_options
+
+_SERVER = common.server_cli_options()
+_SHARDS = shard_cli_options()
 
 
 def preferences_command(
@@ -43,12 +47,26 @@ def preferences_command(
     parallel: int = common.parallel_option(" (per model, with --judge-model)"),
     batch_size: int = typer.Option(None, "--batch-size", help="Prompts in flight at once. Default: 2 x --parallel."),
     convert: str = common.convert_option("; applies to both models"),
+    base_url: list[str] = _SERVER["base_url"],
+    model_name: str = _SERVER["model_name"],
+    concurrency: int = _SERVER["concurrency"],
+    api_key_env: str = _SERVER["api_key_env"],
+    timeout: float = _SERVER["timeout"],
+    max_retries: int = _SERVER["max_retries"],
+    chat_template_from: Path = _SERVER["chat_template_from"],
+    structured_output: str = _SERVER["structured_output"],
+    stream: bool = _SERVER["stream"],
+    judge_base_url: list[str] = common.base_url_option("--judge-base-url", " for the judge"),
+    judge_model_name: str = common.model_name_option("--judge-model-name", " for the judge"),
     export: str = typer.Option(
         "dpo",
         "--export",
         help="'dpo': the DPOTrainer rows only; 'reward': also a `reward` config of implicit-prompt rows "
         "(full conversations in chosen/rejected, plus margin) for RewardTrainer.",
     ),
+    shard_index: int = _SHARDS["shard_index"],
+    num_shards: int = _SHARDS["num_shards"],
+    executor: str = _SHARDS["executor"],
     overwrite: bool = common.overwrite_option(),
     verbose: bool = common.verbose_option(),
     quiet: bool = common.quiet_option(),
@@ -75,10 +93,15 @@ def preferences_command(
             parallel=parallel,
             batch_size=batch_size,
             convert=convert,
+            server=common.server_options(locals()),
+            judge_server=common.server_options(locals(), judge=True),
             export=export,
             overwrite=overwrite,
             verbose=verbose,
             progress=not quiet,
+            shard_index=shard_index,
+            num_shards=num_shards,
+            executor=executor,
         )
     print_summary(result)
 

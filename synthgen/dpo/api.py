@@ -12,6 +12,7 @@ from typing import Any
 
 from synthgen.backends.base import Backend
 from synthgen.backends.open import DEFAULT_PARALLEL, model_identity, model_meta, open_backend, resolve_model
+from synthgen.backends.server.options import ServerOptions
 from synthgen.dpo.card import render_preferences_card
 from synthgen.dpo.config import Export, PreferencesConfig, Strategy
 from synthgen.dpo.judge import JUDGE_PROMPT_FILES
@@ -21,10 +22,11 @@ from synthgen.dpo.sources import load_prompt_source
 from synthgen.errors import SynthgenError
 from synthgen.run.diversity import DiversitySpec, user_turns
 from synthgen.run.folder import RunFolder, default_out
-from synthgen.run.options import build_config, check_backend_options, check_choice, check_int
+from synthgen.run.options import build_config, check_backend_options, check_choice, check_int, check_server
 from synthgen.run.result import RunResult
 from synthgen.run.session import RunSession
-from synthgen.text.magpie import pre_query
+from synthgen.run.shards import ShardPart
+from synthgen.text.magpie import magpie_or_note, pre_query
 from synthgen.text.prompts import PromptSet
 from synthgen.text.writers import SELF_INSTRUCT_FILES
 
@@ -72,8 +74,13 @@ def preferences(
     overwrite: bool = False,
     verbose: bool = False,
     progress: bool = True,
+    shard_index: int | None = None,
+    num_shards: int | None = None,
+    executor: str = "local",
     backend: Backend | None = None,
     judge_backend: Backend | None = None,
+    server: ServerOptions | str | list[str] | None = None,
+    judge_server: ServerOptions | str | list[str] | None = None,
 ) -> RunResult:
     """Generate `n` preference pairs (prompt / chosen / rejected) into the run folder `out`.
 
@@ -82,10 +89,23 @@ def preferences(
     default the policy model) scores each on a 1-10 rubric, the pair is chosen by `strategy`,
     and it is kept only if its margin reaches `min_margin`, its answers differ and the judge
     prefers the chosen answer in both A/B orders. Rerunning on the same `out` resumes.
-    `backend` / `judge_backend` replace the llama.cpp backends (tests, HTTP servers).
+    `backend` / `judge_backend` replace the llama.cpp backends (tests); `server` / `judge_server`
+    run the policy / the judge on OpenAI-compatible servers (a URL, URLs or ServerOptions).
+    `num_shards` splits the run into shards under `out` (run/shards.py; with `prompts_from`, shard
+    K takes the K-th contiguous slice of the prompts): `shard_index` makes one, else `executor`
+    ("local" or "ray") makes all and merges them into `out`.
     """
+    options = dict(locals())  # what every shard of a fanned-out run gets
+    part = ShardPart.of("preferences", n, out, shard_index, num_shards, executor, progress)
+    if part.fan_out:
+        from synthgen.scale.executor import run_shards
+
+        return run_shards(preferences, options, part)
+    if part.done:
+        return part.skipped(RunResult)
     check_int("n", n)
     check_int("candidates", candidates, least=2)
+    server, judge_server = check_server(server), check_server(judge_server, "judge_")
     if batch_size is not None:
         check_int("batch_size", batch_size)
     convert = check_backend_options(parallel, convert)
@@ -93,8 +113,8 @@ def preferences(
     export = check_choice("export", export, Export)
     config = build_config(
         PreferencesConfig,
-        n=n,
-        out=Path(out) if out else default_out("preferences"),
+        n=part.count,
+        out=part.out or default_out("preferences"),
         seed=seed,
         candidates=candidates,
         strategy=strategy,
@@ -115,13 +135,17 @@ def preferences(
     RunFolder(config.out).check_writable(keep=False)  # fail on a bad --out before loading a model
 
     # The judge loads first, so a judge that does not load fails before anything is generated.
-    policy_path = resolve_model(model, "--model") if backend is None else None
-    if judge_backend is None and judge_model is not None:
+    policy_path = resolve_model(model, "--model") if backend is None and server is None else None
+    if judge_backend is None and judge_server is not None:
+        judge_backend = open_backend(None, parallel, server=judge_server)
+    elif judge_backend is None and judge_model is not None:
         judge_path = resolve_model(judge_model, "--judge-model")
         if judge_path != policy_path:  # the same file twice: one engine streams everything
             judge_backend = open_backend(judge_path, parallel, convert.value, verbose, option="--judge-model")
     if backend is None:
-        backend = open_backend(policy_path, parallel, convert.value, verbose, option="--model")
+        backend = open_backend(policy_path, parallel, convert.value, verbose, option="--model", server=server)
+    if source is None:
+        config = magpie_or_note(config, backend.model_info())
     judge = judge_backend or backend
     judge_identity = model_identity(judge)
     fingerprint = config.fingerprint(
@@ -133,6 +157,7 @@ def preferences(
             "source": source.fingerprint if source else None,
         }
     )
+    part.claim(fingerprint)
     run = RunSession(
         config.out,
         command="preferences",
@@ -167,8 +192,11 @@ def preferences(
                 "derivation": "attempt seed = int(sha256(f'{run_seed}:{attempt}')[:4]) & 0x7fffffff; "
                 "candidate i seed = derive_seed(attempt seed, i, 'candidate')",
             },
+            **part.section(),
         )
-        loop = PreferencesLoop(config, backend, judge, prompt_set, run.journal, fingerprint, source, pre)
+        factor = config.max_attempts_factor
+        attempts = part.slice(len(source.prompts)) if source else part.attempts(lambda rows: rows * factor)
+        loop = PreferencesLoop(config, backend, judge, prompt_set, run.journal, fingerprint, source, pre, attempts)
         loop.load(run.records)
         run.run(loop, range(config.n), progress)
         rows = run.rows
@@ -185,11 +213,12 @@ def preferences(
             made = f"{len(loop.rows)}/{config.n} pairs made and kept in {run.path} (top drops: {top or 'none'})"
             if source is not None:
                 raise SynthgenError(
-                    f"--prompts-from {source.path} is exhausted after {len(source.prompts)} prompts: {made}",
+                    f"--prompts-from {source.path} is exhausted after {len(loop.attempts)} prompts: {made}",
                     exit_code=1,
                 )
-            raise SynthgenError(f"gave up after {loop.next_index} prompts: {made}", exit_code=1)
+            raise SynthgenError(f"gave up after {loop.next_index - loop.attempts.start} prompts: {made}", exit_code=1)
         run.write_manifest("complete")
+        part.finish()
         return run.result()
 
 

@@ -25,6 +25,7 @@ from synthgen.run.diversity import diversity_section
 from synthgen.run.licensing import card_license, license_section
 from synthgen.run.provenance import (
     Stage,
+    engine_phrase,
     funnel,
     funnel_section,
     model_section,
@@ -140,7 +141,7 @@ def render_preferences_card(manifest: dict[str, Any]) -> str:
 # synthgen preferences dataset
 
 Preference pairs for DPO and reward modelling, generated locally with
-{made_with(manifest.get("synthgen_version"))} on GGUF models through llama.cpp, with an AI judge.
+{made_with(manifest.get("synthgen_version"))} {engine_phrase(manifest.get("model"))}, with an AI judge.
 Status: **{manifest.get("status", "running")}**, {rows} pairs.
 
 ## Format

@@ -55,6 +55,7 @@ class PreferencesLoop:
         fingerprint: str,
         source: PromptSource | None,
         pre_query: PreQuery | None,
+        attempts: range | None = None,
     ):
         self.config, self.backend, self.judge, self.prompts = config, backend, judge, prompts
         self.journal, self.fingerprint, self.source, self.pre_query = journal, fingerprint, source, pre_query
@@ -63,8 +64,12 @@ class PreferencesLoop:
         self.tokens: Counter[str] = Counter()
         self.rows: list[dict[str, Any]] = []
         self.dedup = NearDuplicateIndex(threshold=config.dedup_threshold)
-        self.next_index = 0
-        self.limit = len(source.prompts) if source else config.n * config.max_attempts_factor
+        # The attempt indexes this run may use (with --prompts-from, the source's prompt indexes):
+        # all of them, or a shard's span (run/shards.py).
+        default = range(len(source.prompts)) if source else range(config.n * config.max_attempts_factor)
+        self.attempts = attempts if attempts is not None else default
+        self.next_index = self.attempts.start
+        self.limit = self.attempts.stop
         self.inflight: list[Attempt] = []
         self.backend_seconds = 0.0
         self.own_seconds = 0.0

@@ -13,20 +13,23 @@ from typing import Any
 
 from synthgen.backends.base import Backend
 from synthgen.backends.open import DEFAULT_PARALLEL
+from synthgen.backends.server.options import ServerOptions
 from synthgen.errors import SynthgenError
 from synthgen.grpo.card import render_problems_card
 from synthgen.grpo.config import ProblemsConfig, read_excluded_ids
+from synthgen.grpo.loop import MAX_SLOTS_FACTOR
 from synthgen.grpo.row import PROBLEM_FEATURES
 from synthgen.grpo.solve.setup import SharedBackend, finish_solve, loop_options, solve_stages, take_solve_options
-from synthgen.grpo.sources import SOURCES, build_loop, narrow_families, take_source_options
+from synthgen.grpo.sources import SOURCES, build_loop, narrow_families, run_slot_budget, take_source_options
 from synthgen.grpo.sourcing.card import model_families
 from synthgen.grpo.sourcing.requests import PROMPT_FILES
 from synthgen.problems import FAMILIES, parse_levels, select_families
 from synthgen.run.diversity import DiversitySpec
 from synthgen.run.folder import RunFolder, default_out
-from synthgen.run.options import check_choice, check_int
+from synthgen.run.options import check_choice, check_int, check_server
 from synthgen.run.result import ProblemsResult
 from synthgen.run.session import RunSession
+from synthgen.run.shards import ShardPart
 from synthgen.text.prompts import PromptSet
 
 __all__ = ["ProblemsConfig", "ProblemsResult", "logic", "math", "run_problems"]
@@ -50,6 +53,9 @@ def math(
     exclude: list[str | Path] | str | Path | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    shard_index: int | None = None,
+    num_shards: int | None = None,
+    executor: str = "local",
     solve: int | None = None,
     keep_pass_rate: str | tuple[float, float] | None = None,
     emit_sft: str | Path | None = None,
@@ -60,6 +66,7 @@ def math(
     parallel: int = DEFAULT_PARALLEL,
     convert: str = "auto",
     backend: Backend | None = None,
+    server: ServerOptions | str | list[str] | None = None,
     **options: Any,
 ) -> ProblemsResult:
     """Generate `n` verified math problems (GRPO rows) into the run folder `out`.
@@ -70,24 +77,30 @@ def math(
     the same options on the same `out` resumes; `exclude` skips ids present in other run folders.
 
     `solve=K` has the model (`model`, default the embedded one; `parallel`, `convert` as in
-    `instructions`; or a given `backend`) attempt each problem K times; each attempt is scored by
-    `synthgen.rewards` and `pass_rate` is stored per row. `keep_pass_rate="LO-HI"` keeps only
-    problems in that band (still exactly `n` rows); `emit_sft` / `emit_dpo` write verified-correct
-    traces / correct-vs-wrong pairs from the same attempts as dataset folders.
+    `instructions`; a given `backend`; or OpenAI-compatible servers, `server`) attempt each
+    problem K times; each attempt is scored by `synthgen.rewards` and `pass_rate` is stored per
+    row. `keep_pass_rate="LO-HI"` keeps only problems in that band (still exactly `n` rows);
+    `emit_sft` / `emit_dpo` write verified-correct traces / correct-vs-wrong pairs from the same
+    attempts as dataset folders.
     `solve_temperature` / `solve_max_tokens` set the attempts' sampling (GRPO's defaults otherwise).
 
     `source="model"` / `"mix"` has the model propose problems (checked by sympy and re-extraction);
     keyword options `word_problems=True` (retell procedural problems), `topics` (file or list) and
     `max_attempts` (model attempts before giving up) go with them; see synthgen/grpo/sources.py.
+
+    `num_shards` splits the run into shards under `out` (run/shards.py): `shard_index` makes one,
+    else `executor` ("local" or "ray") makes all and merges them into `out`.
     """
     solve_options = dict(
         solve=solve, keep_pass_rate=keep_pass_rate, emit_sft=emit_sft, emit_dpo=emit_dpo,
         solve_temperature=solve_temperature, solve_max_tokens=solve_max_tokens,
-        model=model, parallel=parallel, convert=convert, backend=backend,
+        model=model, parallel=parallel, convert=convert, backend=backend, server=server,
     )  # fmt: skip
+    shards = dict(shard_index=shard_index, num_shards=num_shards, executor=executor)
     return run_problems(
-        "math", n, out, families, difficulty, seed, source, exclude, overwrite, progress, **solve_options, **options
-    )
+        "math", n, out, families, difficulty, seed, source, exclude, overwrite, progress,
+        **solve_options, **shards, **options,
+    )  # fmt: skip
 
 
 def logic(
@@ -101,6 +114,9 @@ def logic(
     exclude: list[str | Path] | str | Path | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    shard_index: int | None = None,
+    num_shards: int | None = None,
+    executor: str = "local",
     solve: int | None = None,
     keep_pass_rate: str | tuple[float, float] | None = None,
     emit_sft: str | Path | None = None,
@@ -111,17 +127,20 @@ def logic(
     parallel: int = DEFAULT_PARALLEL,
     convert: str = "auto",
     backend: Backend | None = None,
+    server: ServerOptions | str | list[str] | None = None,
     **options: Any,
 ) -> ProblemsResult:
     """Generate `n` verified logic puzzles (sat, knights, ordering) as GRPO rows; see `math`."""
     solve_options = dict(
         solve=solve, keep_pass_rate=keep_pass_rate, emit_sft=emit_sft, emit_dpo=emit_dpo,
         solve_temperature=solve_temperature, solve_max_tokens=solve_max_tokens,
-        model=model, parallel=parallel, convert=convert, backend=backend,
+        model=model, parallel=parallel, convert=convert, backend=backend, server=server,
     )  # fmt: skip
+    shards = dict(shard_index=shard_index, num_shards=num_shards, executor=executor)
     return run_problems(
-        "logic", n, out, families, difficulty, seed, source, exclude, overwrite, progress, **solve_options, **options
-    )
+        "logic", n, out, families, difficulty, seed, source, exclude, overwrite, progress,
+        **solve_options, **shards, **options,
+    )  # fmt: skip
 
 
 def _config(kind, n, out, families, difficulty, seed, source, exclude) -> ProblemsConfig:
@@ -146,13 +165,27 @@ def _config(kind, n, out, families, difficulty, seed, source, exclude) -> Proble
 def run_problems(
     kind, n, out, families, difficulty, seed, source, exclude, overwrite, progress, **options: Any
 ) -> ProblemsResult:
-    """Shared body of `math` and `logic`; `options`: the --solve family, model, parallel, convert, backend."""
-    config = _config(kind, n, out, families, difficulty, seed, source, exclude)
+    """Shared body of `math` and `logic`; `options`: the --solve family, model, parallel, convert, backend,
+    and shard_index, num_shards, executor (run/shards.py)."""
+    part = ShardPart.of(kind, n, out, *(options.pop(key, None) for key in ("shard_index", "num_shards")),
+                        options.pop("executor", "local"), progress)  # fmt: skip
+    if part.num_shards is not None and (options.get("emit_sft") or options.get("emit_dpo")):
+        raise SynthgenError("--emit-sft/--emit-dpo cannot be combined with --num-shards; emit from an unsharded run")
+    if part.fan_out:
+        from synthgen.scale.executor import run_shards
+
+        everything = dict(kind=kind, n=n, out=out, families=families, difficulty=difficulty, seed=seed, source=source,
+                          exclude=exclude, overwrite=overwrite, progress=progress, **options)  # fmt: skip
+        return run_shards(run_problems, everything, part)
+    if part.done:
+        return part.skipped(ProblemsResult)
+    config = _config(kind, part.count, part.out, families, difficulty, seed, source, exclude)
     solve = take_solve_options(options, config.out)
     sourcing = take_source_options(options, kind, config.source)  # --word-problems, --topics, --max-attempts
     config.families = narrow_families(config.families, families, sourcing)
     backends = SharedBackend(options.pop("model", None), options.pop("parallel", DEFAULT_PARALLEL),
-                             options.pop("convert", "auto"), options.pop("backend", None))  # fmt: skip
+                             options.pop("convert", "auto"), options.pop("backend", None),
+                             check_server(options.pop("server", None)))  # fmt: skip
     if options:
         raise SynthgenError(f"unknown option(s): {', '.join(sorted(options))}")
     if solve is not None:
@@ -168,6 +201,7 @@ def run_problems(
     if excluded:
         config.exclude_ids_sha256 = hashlib.sha256("\n".join(sorted(excluded)).encode()).hexdigest()[:16]
     fingerprint = config.fingerprint()
+    part.claim(fingerprint)
     run = RunSession(
         config.out, command=kind, fingerprint=fingerprint, overwrite=overwrite,
         render_card=render_problems_card, totals=_totals, templates=templates, diversity=DIVERSITY,
@@ -190,12 +224,16 @@ def run_problems(
                 "into a local random.Random; slot i -> families[i % F], levels[(i // F) % L]",
             },
             model=backends.meta(),
+            **part.section(),
         )
         families_list = [FAMILIES[name] for name in config.families]
+        sizing = loop_options(solve, backends)
+        factor = sizing.get("max_slots_factor", MAX_SLOTS_FACTOR)
+        first = part.attempts(lambda rows: run_slot_budget(rows, sourcing, factor)).start
         loop = build_loop(
             config.n, config.seed, families_list, config.levels, run.journal,
             exclude_ids=excluded, max_tries=config.max_tries, sourcing=sourcing, backend_factory=backends,
-            stages=solve_stages(solve, backends, config.seed), **loop_options(solve, backends),
+            stages=solve_stages(solve, backends, config.seed), first=first, **sizing,
         )  # fmt: skip
         loop.load(run.records)
         run.run(loop, range(config.n), progress)
@@ -203,4 +241,5 @@ def run_problems(
         if solve is not None:
             finish_solve(solve, run.journal.read(), run.manifest, run.path)
         run.write_manifest("complete")
+        part.finish()
         return run.result(ProblemsResult, solve=run.manifest.get("solve"), emitted=run.manifest.get("emitted", {}))

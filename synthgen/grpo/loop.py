@@ -30,6 +30,14 @@ from synthgen.problems.base import Family, Problem, make_problem
 from synthgen.run.journal import Journal
 from synthgen.run.progress import Progress
 
+MAX_SLOTS_FACTOR = 3  # slots per row before a run gives up (a --keep-pass-rate band uses more)
+SPARE_SLOTS = 100
+
+
+def slot_budget(n: int, max_slots_factor: int = MAX_SLOTS_FACTOR) -> int:
+    """Slots a procedural loop of n rows may use; a shard's span is its share of the run's."""
+    return n * max_slots_factor + SPARE_SLOTS
+
 
 @dataclass
 class Candidate:
@@ -70,16 +78,18 @@ class ProblemsLoop:
         exclude_ids: set[str] | None = None,
         batch_size: int = 16,
         max_tries: int = 200,
-        max_slots_factor: int = 3,
+        max_slots_factor: int = MAX_SLOTS_FACTOR,
         progress: Progress | None = None,
+        first: int = 0,
     ):
         self.n, self.seed, self.families, self.levels = n, seed, list(families), list(levels)
         self.journal, self.stages, self.batch_size, self.max_tries = journal, list(stages), batch_size, max_tries
         self.exclude = exclude_ids or set()
         self.seen: set[str] = set()
         self.rows: list[dict[str, Any]] = []
-        self.next_slot = 0
-        self.limit = n * max_slots_factor + 100
+        self.first = first  # the first slot: 0, or a shard's first slot (run/shards.py)
+        self.next_slot = first
+        self.limit = first + slot_budget(n, max_slots_factor)
         self.progress = progress
         self.counters: dict[str, Any] = {
             "slots": 0,
@@ -165,8 +175,8 @@ class ProblemsLoop:
                 else "the chosen families/levels have too few distinct problems"
             )
             raise SynthgenError(
-                f"gave up after {self.next_slot} slots with {len(self.rows)}/{self.n} rows (top reasons: {top}); "
-                f"{why}; rows so far are kept",
+                f"gave up after {self.next_slot - self.first} slots with {len(self.rows)}/{self.n} rows "
+                f"(top reasons: {top}); {why}; rows so far are kept",
                 exit_code=1,
             )
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthgen.backends.base import Backend
 from synthgen.errors import SynthgenError
-from synthgen.grpo.loop import ProblemsLoop
+from synthgen.grpo.loop import MAX_SLOTS_FACTOR, ProblemsLoop, slot_budget
 from synthgen.grpo.sourcing.loop import SourcedProblemsLoop
 from synthgen.grpo.sourcing.model_source import ModelSource
 from synthgen.grpo.sourcing.requests import PROMPT_FILES
@@ -127,6 +127,19 @@ def narrow_families(chosen: list[str], spec: Any, sourcing: SourceOptions) -> li
     if not sourcing.word_problems:
         return chosen
     return [f.name for f in word_problem_families([FAMILIES[name] for name in chosen], explicit)]
+
+
+def run_slot_budget(n: int, sourcing: SourceOptions, max_slots_factor: int = MAX_SLOTS_FACTOR) -> int:
+    """Slots the loop `build_loop` makes for n rows may use (its limit minus its first slot).
+
+    Shards number their slots after the budgets of the shards before them (run/shards.py), so
+    this must follow the loops: the model alone gets `max_attempts` slots, mix adds them to the
+    procedural budget. An explicit --max-attempts holds for each shard; the default scales with it.
+    """
+    attempts = sourcing.max_attempts or default_max_attempts(n)
+    if sourcing.source == "model" or sourcing.word_problems:
+        return attempts
+    return slot_budget(n, max_slots_factor) + (attempts if sourcing.source == "mix" else 0)
 
 
 def build_loop(

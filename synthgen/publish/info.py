@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from synthgen.backends.server.options import BACKEND_NAME as SERVER_BACKEND
 from synthgen.publish.source import read_run
 from synthgen.run.folder import CARD
 
@@ -60,7 +61,18 @@ def _remake(manifest: dict[str, Any]) -> str | None:
         value = config.get(key)
         if value is not None:
             parts += [f"--{key.replace('_', '-')}", str(value)]
+    model = manifest.get("model") or {}
+    for url in _servers(model) or []:
+        parts += ["--base-url", url]
+    if _servers(model):
+        parts += ["--model-name", str(model.get("name"))]
     return " ".join(shlex.quote(part) for part in parts)
+
+
+def _servers(model: dict[str, Any]) -> list[str] | None:
+    """The servers a served model ran on (None for a model file)."""
+    extra = model.get("extra") or {}
+    return list(extra.get("servers") or []) if extra.get("backend") == SERVER_BACKEND else None
 
 
 def _funnel(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +115,9 @@ def info(folder: str | Path) -> RunInfo:
         finished=run.finished,
         rows=rows,
         splits=_splits(run.path),
-        model={k: model.get(k) for k in ("name", "sha256", "embedded")} if model else None,
+        model=(
+            {k: model.get(k) for k in ("name", "sha256", "embedded")} | {"servers": _servers(model)} if model else None
+        ),
         seed=(manifest.get("config") or {}).get("seed"),
         funnel=_funnel(manifest),
         wall_s=(manifest.get("timing") or {}).get("wall_s"),

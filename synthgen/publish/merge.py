@@ -6,6 +6,11 @@ checked against the instructions kept so far with the same MinHash index the ins
 uses, so two runs that wrote near-identical instructions keep only the first. The funnels of the
 inputs are summed into the merged manifest and card, with what the merge itself dropped.
 
+A sharded run folder (one with `sharding.json`, run/shards.py) stands for its shard folders in
+index order; it is refused, naming the shards without a completion marker, until every shard has
+finished, unless `allow_partial` (then the shards that have rows are merged). It may be merged
+into itself: its executor does so, so that `load_dataset(R)` reads the whole run.
+
 Refused: runs of different kinds, unfinished runs (unless `allow_partial`), runs made by
 different model files (unless `allow_mixed_models`, which the card then records), and configs
 whose columns differ.
@@ -23,6 +28,7 @@ from synthgen.errors import SynthgenError
 from synthgen.publish.merge_card import render_merged_card
 from synthgen.publish.source import RunData, read_run
 from synthgen.run.folder import CARD, MANIFEST, RunFolder, now_iso
+from synthgen.run.shards import Shard, missing_shards, name_indexes, read_sharding, shard_folder
 from synthgen.run.versions import library_versions, synthgen_version
 from synthgen.text.dedup import NearDuplicateIndex
 
@@ -36,6 +42,7 @@ class MergeResult(BaseModel):
     kind: str
     rows: dict[str, int]
     dropped: dict[str, int]
+    inputs: int = 0  # run folders merged (a sharded folder counts its shards)
 
 
 def _model_key(run: RunData) -> str:
@@ -72,6 +79,27 @@ def _check(runs: list[RunData], allow_partial: bool, allow_mixed_models: bool) -
         columns = {tuple(run.configs[name].features) for run in runs if name in run.configs}
         if len(columns) > 1:
             raise SynthgenError(f"the runs' {name} configs have different columns; they cannot be one dataset")
+
+
+def expand_sharded(folder: str | Path, allow_partial: bool) -> tuple[list[Path], dict[str, Any] | None]:
+    """The run folders `folder` stands for: itself, or a sharded run's shard folders in index order."""
+    path = Path(folder).expanduser()
+    sharding = read_sharding(path)
+    if sharding is None:
+        return [path], None
+    count = int(sharding["num_shards"])
+    missing = missing_shards(path, count)
+    if missing and not allow_partial:
+        raise SynthgenError(
+            f"{path}: shard(s) {name_indexes(missing)} of {count} have not finished (no completion marker); "
+            "run them, or pass --allow-partial to merge the others"
+        )
+    shards = [(k, shard_folder(path, Shard(k, count))) for k in range(count)]
+    kept = [(k, f) for k, f in shards if k not in missing or any(f.glob("data/train-*.parquet"))]
+    if not kept:
+        raise SynthgenError(f"{path}: no shard has rows yet")
+    facts = {"folder": str(path.resolve()), **sharding, "merged": [k for k, _ in kept], "missing": missing}
+    return [f for _, f in kept], facts
 
 
 def _instruction(row: dict[str, Any]) -> str | None:
@@ -112,14 +140,17 @@ def merge(
     """Merge the run folders `folders` (one kind) into the new run folder `out`."""
     if len(folders) < 1:
         raise SynthgenError("merge needs at least one run folder")
-    runs = [read_run(folder) for folder in folders]
+    expanded = [expand_sharded(folder, allow_partial) for folder in folders]
+    runs = [read_run(path) for paths, _ in expanded for path in paths]
     _check(runs, allow_partial, allow_mixed_models)
     target = RunFolder(out)
     resolved = {run.path.resolve() for run in runs}
     if target.path.resolve() in resolved:
         raise SynthgenError(f"--out {target.path} is one of the runs being merged")
+    sharded = [facts for _, facts in expanded if facts is not None]
+    into_itself = target.path.resolve() in {Path(s["folder"]) for s in sharded}  # a sharded run merged in place
     existing = target.read_manifest() if target.path.is_dir() else None
-    if target.path.is_dir() and any(target.path.iterdir()):
+    if target.path.is_dir() and any(target.path.iterdir()) and not into_itself:
         if existing is None or existing.get("command") != MERGE_COMMAND:
             raise SynthgenError(f"--out is a non-empty folder that synthgen merge did not write: {target.path}")
         if not overwrite:
@@ -153,6 +184,7 @@ def merge(
         "merge": {"input_rows": sum(len(run.configs["default"].rows) for run in runs), "dropped": dict(dropped)},
         "rows": len(rows),
         "versions": library_versions(),
+        **({"sharded": sharded} if sharded else {}),
     }
     for run in runs:
         _sum(manifest["counters"], run.manifest.get("counters") or {})
@@ -169,7 +201,9 @@ def merge(
         name = "data/reward-train-00000-of-00001.parquet"
         manifest["data_reward"] = target.write_parquet(reward, runs[0].configs["reward"].features, name)
         written["reward"] = len(reward)
+    elif into_itself:
+        (target.path / "data/reward-train-00000-of-00001.parquet").unlink(missing_ok=True)  # an earlier merge's
     features = {name: runs[0].configs[name].features for name in written}
     target.write_json_atomic(MANIFEST, manifest)
     target.write_text_atomic(CARD, render_merged_card(manifest, features))
-    return MergeResult(out=target.path, kind=runs[0].kind, rows=written, dropped=dict(dropped))
+    return MergeResult(out=target.path, kind=runs[0].kind, rows=written, dropped=dict(dropped), inputs=len(runs))

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from synthgen.backends.model_convert import Convert
+from synthgen.backends.server.options import ServerOptions
 from synthgen.errors import SynthgenError
 
 E = TypeVar("E", bound=Enum)
@@ -50,6 +51,29 @@ def check_backend_options(parallel: Any, convert: Any) -> Convert:
     """--parallel and --convert, checked before any model loads; returns the Convert value."""
     check_int("parallel", parallel)
     return check_choice("convert", convert, Convert)
+
+
+def check_server(value: Any, prefix: str = "") -> ServerOptions | None:
+    """`server=` of every API function: None, a URL, a list of URLs, a dict or ServerOptions,
+    checked with one-line errors naming the flag (`--base-url`, or `--judge-base-url` with
+    `prefix="judge_"`)."""
+    if value is None or isinstance(value, ServerOptions):
+        return value
+    if isinstance(value, str):
+        value = {"base_urls": [value]}
+    elif isinstance(value, list | tuple):
+        value = {"base_urls": list(value)}
+    if not isinstance(value, dict):
+        what = "a URL, a list of URLs or ServerOptions"
+        raise SynthgenError(f"{flag(prefix + 'base_url')} must be {what}, got {value!r}")
+    try:
+        return ServerOptions(**value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "base_urls"
+        where = "base_url" if field == "base_urls" else field
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SynthgenError(f"invalid option {flag(prefix + where)}: {message}") from None
 
 
 def build_config(cls: type[M], **fields: Any) -> M:

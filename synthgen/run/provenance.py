@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synthgen.backends.server.options import BACKEND_NAME as SERVER_BACKEND
 from synthgen.run.card import LOCAL_PATH_PLACEHOLDER
 from synthgen.run.folder import PROMPTS_DIR
 
@@ -68,23 +69,57 @@ def _quantization(model: dict[str, Any]) -> str:
     return named
 
 
+def _file_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
+    extra = m.get("extra") or {}
+    return [
+        ("file", _code(m.get("name"))),
+        ("sha256", _code(m.get("sha256"))),
+        ("quantization", _quantization(m)),
+        ("parameters (llama.cpp)", _params(extra.get("n_params"))),
+        ("licence (GGUF `general.license`)", _code(extra.get("license"))),
+        ("architecture", _code(extra.get("architecture"))),
+        ("embedded in synthgen", "yes" if m.get("embedded") else "no"),
+        ("parallel sequences", str(extra.get("parallel", "-"))),
+    ]
+
+
+def _server_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
+    """A model reached over HTTP has no file to hash: the card names the model as the server
+    reports it, the servers, and what they said about themselves (llama-server's /props)."""
+    extra = m.get("extra") or {}
+    server = extra.get("server") or {}
+    facts = ", ".join(f"{k} {v}" for k, v in server.items()) or "not reported"
+    return [
+        ("model (as the server names it)", _code(m.get("name"))),
+        ("servers", ", ".join(_code(u) for u in extra.get("servers") or []) or "not recorded"),
+        ("server facts", facts),
+        ("requests in flight", str(extra.get("concurrency", "-"))),
+        ("JSON schema sent as", str(extra.get("structured_output", "-"))),
+        ("chat template from", _code(extra.get("chat_template_source"))),
+    ]
+
+
+def is_server_model(model: dict[str, Any] | None) -> bool:
+    return bool(model) and (model.get("extra") or {}).get("backend") == SERVER_BACKEND
+
+
 def model_section(models: Mapping[str, dict[str, Any] | None], *, none: str = "No model took part in this run.") -> str:
-    """A table of each model that took part ({role: manifest model block}), one column per role."""
+    """A table of each model that took part ({role: manifest model block}), one column per role:
+    a GGUF file's hash, quantization and size, or a served model's name and servers."""
     present = {role: model for role, model in models.items() if model}
     if not present:
         return none
-    rows: list[tuple[str, list[str]]] = [
-        ("file", [_code(m.get("name")) for m in present.values()]),
-        ("sha256", [_code(m.get("sha256")) for m in present.values()]),
-        ("quantization", [_quantization(m) for m in present.values()]),
-        ("parameters (llama.cpp)", [_params((m.get("extra") or {}).get("n_params")) for m in present.values()]),
-        ("licence (GGUF `general.license`)", [_code((m.get("extra") or {}).get("license")) for m in present.values()]),
-        ("architecture", [_code((m.get("extra") or {}).get("architecture")) for m in present.values()]),
-        ("embedded in synthgen", ["yes" if m.get("embedded") else "no" for m in present.values()]),
-        ("parallel sequences", [str((m.get("extra") or {}).get("parallel", "-")) for m in present.values()]),
-    ]
+    cells = [dict(_server_rows(m) if is_server_model(m) else _file_rows(m)) for m in present.values()]
+    labels = list(dict.fromkeys(label for column in cells for label in column))
     head = f"| | {' | '.join(present)} |\n|---|{'---|' * len(present)}"
-    return head + "".join(f"\n| {label} | {' | '.join(cells)} |" for label, cells in rows)
+    return head + "".join(f"\n| {label} | {' | '.join(c.get(label, '-') for c in cells)} |" for label in labels)
+
+
+def engine_phrase(model: dict[str, Any] | None) -> str:
+    """How the rows were generated, for a card's first paragraph."""
+    if is_server_model(model):
+        return f"on `{model.get('name')}` served by an OpenAI-compatible server"
+    return "on a GGUF model through llama.cpp"
 
 
 def versions_section(manifest: dict[str, Any], *, model_ran: bool = True) -> str:

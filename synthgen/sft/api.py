@@ -12,16 +12,18 @@ from typing import Any
 
 from synthgen.backends.base import Backend
 from synthgen.backends.open import DEFAULT_PARALLEL, model_identity, model_meta, open_backend
+from synthgen.backends.server.options import ServerOptions
 from synthgen.run.diversity import DiversitySpec, user_turns
 from synthgen.run.folder import RunFolder, default_out
-from synthgen.run.options import build_config, check_backend_options, check_choice, check_int
+from synthgen.run.options import build_config, check_backend_options, check_choice, check_int, check_server
 from synthgen.run.result import RunResult
 from synthgen.run.session import RunSession
+from synthgen.run.shards import ShardPart
 from synthgen.sft.card import render_sft_card
 from synthgen.sft.config import InstructionsConfig, Method
 from synthgen.sft.loop import InstructionsLoop
 from synthgen.sft.row import SFT_FEATURES
-from synthgen.text.magpie import pre_query
+from synthgen.text.magpie import magpie_or_note, pre_query
 from synthgen.text.prompts import PromptSet
 from synthgen.text.topics import read_topics
 from synthgen.text.writers import SELF_INSTRUCT_FILES
@@ -70,7 +72,11 @@ def instructions(
     overwrite: bool = False,
     verbose: bool = False,
     progress: bool = True,
+    shard_index: int | None = None,
+    num_shards: int | None = None,
+    executor: str = "local",
     backend: Backend | None = None,
+    server: ServerOptions | str | list[str] | None = None,
 ) -> RunResult:
     """Generate `n` instruction-response rows for SFT into the run folder `out`.
 
@@ -78,18 +84,30 @@ def instructions(
     backend (tests, HTTP servers). `parallel` is the number of sequences llama.cpp decodes at
     once; `batch_size` (default 4 x parallel) how many attempts form one wave of requests;
     `convert` ("auto", "q8_0", "none") whether a slow-kernel model runs as a cached Q8_0 copy.
-    Returns a RunResult; `result.dataset()` loads the rows.
+    `server` runs on OpenAI-compatible servers instead of a model file (a URL, a list of URLs or
+    ServerOptions). Returns a RunResult; `result.dataset()` loads the rows.
+    `num_shards` splits the run into shards under `out` (run/shards.py): `shard_index` makes one,
+    else `executor` ("local" or "ray") makes all and merges them into `out`.
     """
+    options = dict(locals())  # what every shard of a fanned-out run gets
+    part = ShardPart.of("instructions", n, out, shard_index, num_shards, executor, progress)
+    if part.fan_out:
+        from synthgen.scale.executor import run_shards
+
+        return run_shards(instructions, options, part)
+    if part.done:
+        return part.skipped(RunResult)
     topic_list = list(topics) if isinstance(topics, list) else (read_topics(topics) if topics else [])
     conversion = check_backend_options(parallel, convert)
     method = check_choice("method", method, Method)
     check_int("n", n)
     if batch_size is not None:
         check_int("batch_size", batch_size)
+    server = check_server(server)
     config = build_config(
         InstructionsConfig,
-        n=n,
-        out=Path(out) if out else default_out("instructions"),
+        n=part.count,
+        out=part.out or default_out("instructions"),
         seed=seed,
         method=method,
         topics=topic_list,
@@ -101,9 +119,13 @@ def instructions(
     prompt_fp = prompt_set.fingerprint(PROMPT_FILES)
     RunFolder(config.out).check_writable(keep=False)  # fail on a bad --out before loading a model
     if backend is None:
-        backend = open_backend(model, parallel, conversion.value, verbose, stream_ctx_per_seq=config.sequence_tokens())
+        backend = open_backend(
+            model, parallel, conversion.value, verbose, server=server, stream_ctx_per_seq=config.sequence_tokens()
+        )
     info = backend.model_info()
+    config = magpie_or_note(config, info)
     fingerprint = config.fingerprint({**model_identity(backend), "prompts": prompt_fp})
+    part.claim(fingerprint)
     run = RunSession(
         config.out,
         command="instructions",
@@ -126,12 +148,15 @@ def instructions(
                 "run_seed": config.seed,
                 "derivation": "attempt seed = int(sha256(f'{run_seed}:{attempt}')[:4]) & 0x7fffffff",
             },
+            **part.section(),
         )
-        loop = InstructionsLoop(config, backend, prompt_set, run.journal, fingerprint, pre)
+        attempts = part.attempts(lambda rows: rows * config.max_attempts_factor)
+        loop = InstructionsLoop(config, backend, prompt_set, run.journal, fingerprint, pre, attempts=attempts)
         loop.load(run.records)
         if getattr(backend, "stream", None) is not None:
             loop.hedge = True
         run.run(loop, range(config.n), progress)
         run.write_data(sorted(run.rows, key=lambda row: row["attempt"]), SFT_FEATURES)  # however they finished
         run.write_manifest("complete")
+        part.finish()
         return run.result()

@@ -17,6 +17,7 @@ from synthgen.run.diversity import diversity_section
 from synthgen.run.licensing import card_license, license_section
 from synthgen.run.provenance import (
     Stage,
+    engine_phrase,
     funnel,
     funnel_section,
     model_section,
@@ -77,7 +78,7 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
 # synthgen instructions dataset
 
 Instruction-response pairs for supervised fine-tuning, generated locally with
-{made_with(manifest.get("synthgen_version"))} on a GGUF model through llama.cpp.
+{made_with(manifest.get("synthgen_version"))} {engine_phrase(manifest.get("model"))}.
 Status: **{status}**, {rows} rows.
 
 ## Format

@@ -73,6 +73,7 @@ class InstructionsLoop:
         fingerprint: str,
         pre_query: PreQuery | None,
         progress: Progress | None = None,
+        attempts: range | None = None,
     ):
         self.config, self.backend, self.prompts, self.journal = config, backend, prompts, journal
         self.fingerprint = fingerprint
@@ -83,10 +84,12 @@ class InstructionsLoop:
         self.tokens: Counter[str] = Counter()
         self.rows: list[dict[str, Any]] = []
         self.dedup = NearDuplicateIndex(threshold=config.dedup_threshold)
-        self.next_index = 0
+        # The attempt indexes this run may use: range(n * factor), or a shard's span (run/shards.py).
+        self.attempts = attempts if attempts is not None else range(config.n * config.max_attempts_factor)
+        self.next_index = self.attempts.start
         self.backend_seconds = 0.0  # time inside the backend: the rest is synthgen's own overhead
         self.own_seconds = 0.0  # time spent in this feed's callbacks while the backend runs
-        self.limit = config.n * config.max_attempts_factor
+        self.limit = self.attempts.stop
         self.inflight: list[_Attempt] = []
         self.redo: list[int] = []  # attempts in flight when an earlier session stopped
         # Start spare attempts beyond the n - rows still needed (see _spare); set by the caller for
@@ -101,7 +104,7 @@ class InstructionsLoop:
             self._account(record)
             self.next_index = max(self.next_index, record["attempt"] + 1)
         journaled = {record["attempt"] for record in records}
-        self.redo = [i for i in range(self.next_index) if i not in journaled]
+        self.redo = [i for i in range(self.attempts.start, self.next_index) if i not in journaled]
 
     def _account(self, record: dict[str, Any]) -> None:
         replay(record, self.counters, self.tokens, self.dedup, self.rows)
@@ -122,7 +125,7 @@ class InstructionsLoop:
         if len(self.rows) < cfg.n:
             top = ", ".join(f"{k}={v}" for k, v in self._rejections().most_common(3))
             raise SynthgenError(
-                f"gave up after {self.next_index} attempts with {len(self.rows)}/{cfg.n} rows "
+                f"gave up after {self.next_index - self.attempts.start} attempts with {len(self.rows)}/{cfg.n} rows "
                 f"passing the gates (top rejections: {top}); rows so far are kept",
                 exit_code=1,
             )

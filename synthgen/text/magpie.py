@@ -8,10 +8,16 @@ backend's ModelInfo), so this works for any chat model, not a hard-coded list of
 
 from __future__ import annotations
 
+import sys
+from typing import TypeVar
+
 from pydantic import BaseModel
 
 from synthgen.backends.base import ModelInfo
 from synthgen.backends.chat_template import split_at_user_content
+from synthgen.errors import SynthgenError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class PreQuery(BaseModel):
@@ -21,8 +27,21 @@ class PreQuery(BaseModel):
     end_of_turn: str
 
 
+def magpie_or_note(config: M, info: ModelInfo) -> M:
+    """`config`, or with `--method mix` turned into self-instruct when the backend cannot tell
+    its chat template (a server without /props and no --chat-template-from), saying so on
+    stderr. `--method magpie` is refused then, by pre_query, with what to do instead."""
+    method = config.method  # an Enum (instructions) or its value (preferences)
+    if info.chat_template or not info.extra.get("no_chat_template") or str(getattr(method, "value", method)) != "mix":
+        return config
+    sys.stderr.write(f"note: --method mix runs as self-instruct: {info.extra['no_chat_template']}\n")
+    return config.model_copy(update={"method": type(method)("self-instruct")})
+
+
 def pre_query(info: ModelInfo, system_prompt: str | None = None) -> PreQuery:
     """The raw prompt that makes the model write a user turn, cut from its own chat template."""
+    if not info.chat_template and info.extra.get("no_chat_template"):
+        raise SynthgenError(f"--method magpie: {info.extra['no_chat_template']}")
     prefix, suffix = split_at_user_content(info, system_prompt)
     if info.add_bos_token and info.bos_token and prefix.startswith(info.bos_token):
         # The tokenizer adds BOS itself; a second one from the template would double it. Only

@@ -47,13 +47,15 @@ class SharedBackend:
         parallel: int = DEFAULT_PARALLEL,
         convert: str = "auto",
         backend: Backend | None = None,
+        server: Any = None,
     ):
         check_backend_options(parallel, convert)
         self.model, self.parallel, self.convert, self.backend = model, parallel, convert, backend
+        self.server = server  # ServerOptions: OpenAI-compatible servers instead of a model file
 
     def __call__(self) -> Backend:
         if self.backend is None:
-            self.backend = open_backend(self.model, self.parallel, self.convert)
+            self.backend = open_backend(self.model, self.parallel, self.convert, server=self.server)
         return self.backend
 
     @property

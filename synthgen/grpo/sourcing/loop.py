@@ -47,7 +47,7 @@ class SourcedProblemsLoop(ProblemsLoop):
         self.model_in_flight = 0  # model slots drawn but not yet accounted (the quota counts them)
         self.only_model = source == "model" or word_problems  # nothing else can fill the run
         if self.only_model:
-            self._limit = max_attempts  # every slot asks the model
+            self._limit = self.first + max_attempts  # every slot asks the model
         elif source == "mix":
             self._limit += max_attempts  # model slots must not eat the procedural slot budget
 
