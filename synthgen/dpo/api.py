@@ -26,6 +26,7 @@ from synthgen.run.options import build_config, check_backend_options, check_choi
 from synthgen.run.result import RunResult
 from synthgen.run.session import RunSession
 from synthgen.run.shards import ShardPart
+from synthgen.scale.executor import answered_by_shards
 from synthgen.text.magpie import magpie_or_note, pre_query
 from synthgen.text.prompts import PromptSet
 from synthgen.text.writers import SELF_INSTRUCT_FILES
@@ -97,12 +98,8 @@ def preferences(
     """
     options = dict(locals())  # what every shard of a fanned-out run gets
     part = ShardPart.of("preferences", n, out, shard_index, num_shards, executor, progress)
-    if part.fan_out:
-        from synthgen.scale.executor import run_shards
-
-        return run_shards(preferences, options, part)
-    if part.done:
-        return part.skipped(RunResult)
+    if (answer := answered_by_shards(preferences, options, part, RunResult)) is not None:
+        return answer
     check_int("n", n)
     check_int("candidates", candidates, least=2)
     server, judge_server = check_server(server), check_server(judge_server, "judge_")

@@ -30,6 +30,7 @@ from synthgen.run.options import check_choice, check_int, check_server
 from synthgen.run.result import ProblemsResult
 from synthgen.run.session import RunSession
 from synthgen.run.shards import ShardPart
+from synthgen.scale.executor import answered_by_shards
 from synthgen.text.prompts import PromptSet
 
 __all__ = ["ProblemsConfig", "ProblemsResult", "logic", "math", "run_problems"]
@@ -171,14 +172,10 @@ def run_problems(
                         options.pop("executor", "local"), progress)  # fmt: skip
     if part.num_shards is not None and (options.get("emit_sft") or options.get("emit_dpo")):
         raise SynthgenError("--emit-sft/--emit-dpo cannot be combined with --num-shards; emit from an unsharded run")
-    if part.fan_out:
-        from synthgen.scale.executor import run_shards
-
-        everything = dict(kind=kind, n=n, out=out, families=families, difficulty=difficulty, seed=seed, source=source,
-                          exclude=exclude, overwrite=overwrite, progress=progress, **options)  # fmt: skip
-        return run_shards(run_problems, everything, part)
-    if part.done:
-        return part.skipped(ProblemsResult)
+    everything = dict(kind=kind, n=n, out=out, families=families, difficulty=difficulty, seed=seed, source=source,
+                      exclude=exclude, overwrite=overwrite, progress=progress, **options)  # fmt: skip
+    if (answer := answered_by_shards(run_problems, everything, part, ProblemsResult)) is not None:
+        return answer
     config = _config(kind, part.count, part.out, families, difficulty, seed, source, exclude)
     solve = take_solve_options(options, config.out)
     sourcing = take_source_options(options, kind, config.source)  # --word-problems, --topics, --max-attempts

@@ -20,6 +20,19 @@ from synthgen.run.shards import Shard, ShardPart, executor_merges, shard_folder
 from synthgen.scale.task import run_shard
 
 
+def answered_by_shards(fn: Callable[..., Any], options: dict[str, Any], part: ShardPart, result_cls: type) -> Any:
+    """What a kind's API function returns before doing any work of its own, or None.
+
+    Every shard of a run (`fan_out`): run them all and merge. A shard whose marker exists: its
+    earlier result, no model loaded. Otherwise None: this call makes the run or its one shard.
+    """
+    if part.fan_out:
+        return run_shards(fn, options, part)
+    if part.done:
+        return part.skipped(result_cls)
+    return None
+
+
 def run_shards(fn: Callable[..., Any], options: dict[str, Any], part: ShardPart) -> Any:
     """Run every shard of `part` as `fn(**options, shard_index=K)`, merge them into `part.root`.
 

@@ -19,6 +19,7 @@ from synthgen.run.options import build_config, check_backend_options, check_choi
 from synthgen.run.result import RunResult
 from synthgen.run.session import RunSession
 from synthgen.run.shards import ShardPart
+from synthgen.scale.executor import answered_by_shards
 from synthgen.sft.card import render_sft_card
 from synthgen.sft.config import InstructionsConfig, Method
 from synthgen.sft.loop import InstructionsLoop
@@ -91,12 +92,8 @@ def instructions(
     """
     options = dict(locals())  # what every shard of a fanned-out run gets
     part = ShardPart.of("instructions", n, out, shard_index, num_shards, executor, progress)
-    if part.fan_out:
-        from synthgen.scale.executor import run_shards
-
-        return run_shards(instructions, options, part)
-    if part.done:
-        return part.skipped(RunResult)
+    if (answer := answered_by_shards(instructions, options, part, RunResult)) is not None:
+        return answer
     topic_list = list(topics) if isinstance(topics, list) else (read_topics(topics) if topics else [])
     conversion = check_backend_options(parallel, convert)
     method = check_choice("method", method, Method)

@@ -24,6 +24,7 @@ from synthgen.backends.server.client import RequestRunner
 from synthgen.backends.server.discovery import discover, pick_model, template_from_file
 from synthgen.backends.server.endpoints import EndpointPool
 from synthgen.backends.server.options import BACKEND_NAME, ServerOptions, public_url
+from synthgen.backends.server.structured import SpellingState
 
 NO_TEMPLATE = (
     "the server does not report its chat template (llama-server's /props does); "
@@ -46,7 +47,7 @@ class ServerBackend:
         self.template = template_from_file(options.chat_template_from) if options.chat_template_from else None
         self.parallel = options.concurrency  # what callers size batches by, as with llama.cpp's slots
         self.stats: Counter = Counter()
-        self.spellings: dict[str, Any] = {}
+        self.spellings: dict[str, SpellingState] = {}  # per server: the JSON-schema spelling it accepts
         self._info: ModelInfo | None = None
 
     def scrub(self, text: str) -> str:
@@ -124,12 +125,10 @@ class ServerBackend:
         )
 
     def _runner(self, client: httpx2.AsyncClient) -> RequestRunner:
-        runner = RequestRunner(
+        return RequestRunner(
             client, self.pool, self.model, self.headers, self.options.timeout, self.options.max_retries,
-            self.options.structured_output, self.stats, self.scrub,
+            self.options.structured_output, self.stats, self.scrub, self.spellings,
         )  # fmt: skip
-        runner.spellings = self.spellings  # what each server accepts is learnt once per backend
-        return runner
 
     async def _stream(self, feed: RequestFeed) -> None:
         wanted = getattr(feed, "wanted", None)

@@ -81,11 +81,12 @@ class RequestRunner:
         structured: str,
         stats: Counter,
         scrub: Callable[[str], str],
+        spellings: dict[str, SpellingState],
     ):
         self.client, self.pool, self.model, self.headers = client, pool, model, headers
         self.timeout, self.max_retries, self.structured = timeout, max_retries, structured
         self.stats, self.scrub = stats, scrub
-        self.spellings: dict[str, SpellingState] = {}
+        self.spellings = spellings  # what each server accepts, learnt once per backend
 
     def spelling_state(self, endpoint: Endpoint) -> SpellingState:
         return self.spellings.setdefault(endpoint.url, SpellingState(self.structured))
