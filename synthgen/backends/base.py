@@ -51,12 +51,33 @@ class GenerationRequest(BaseModel):
     params: SamplingParams = Field(default_factory=SamplingParams)
     json_schema: dict[str, Any] | None = None
     seed: int = Field(0, ge=0)
+    continuation: str | None = None
 
     @model_validator(mode="after")
     def _one_input(self) -> GenerationRequest:
         if (self.messages is None) == (self.prompt is None):
             raise ValueError("a request needs exactly one of `messages` or `prompt`")
+        if self.continuation is not None and self.json_schema is not None:
+            raise ValueError("a scoring request (`continuation`) samples nothing, so it takes no json_schema")
         return self
+
+    @property
+    def scoring(self) -> bool:
+        return self.continuation is not None
+
+
+def score_request(
+    continuation: str, messages: list[Message] | None = None, prompt: str | None = None
+) -> GenerationRequest:
+    """A scoring request: the log-probabilities of `continuation` after the prompt, nothing sampled.
+
+    This is the second request kind of the contract. A judge that reads a model's likelihoods
+    instead of its sampled verdict (text/likelihood.py) needs only a prefill, which costs a
+    fraction of generating; the backend returns one log-probability per continuation token in
+    `Completion.token_logprobs` and the log-probability of ending the turn right after it in
+    `Completion.end_logprob`.
+    """
+    return GenerationRequest(messages=messages, prompt=prompt, continuation=continuation)
 
 
 class Completion(BaseModel):
@@ -65,7 +86,9 @@ class Completion(BaseModel):
     `finish_reason` is "stop" (EOS or a stop string), "length" (max_tokens reached), "error"
     (this request failed, e.g. its prompt exceeds the context; `error` says why) or "aborted" (the
     feed's `check_partial` rejected the text so far; `error` holds its reason). A per-request
-    error never fails the batch.
+    error never fails the batch. A scoring request's completion has `text` = the continuation,
+    `token_logprobs` (natural log, one per continuation token), `end_logprob` (log P(end of turn)
+    right after the continuation; None where the backend cannot tell) and no completion tokens.
     """
 
     text: str = ""
@@ -73,6 +96,8 @@ class Completion(BaseModel):
     completion_tokens: int = 0
     finish_reason: Literal["stop", "length", "error", "aborted"] = "stop"
     error: str | None = None
+    token_logprobs: list[float] | None = None
+    end_logprob: float | None = None
 
 
 class ModelInfo(BaseModel):
@@ -133,10 +158,17 @@ def run_feed(backend: Backend, feed: RequestFeed, width: int) -> None:
 
 @runtime_checkable
 class Backend(Protocol):
-    """A backend is one method, `generate`, plus a description of its model."""
+    """A backend is one method, `generate`, plus a description of its model.
+
+    Optional methods, looked up with getattr: `stream(feed)` (see `run_feed`), and
+    `can_score() -> bool`, whether scoring requests get real log-probabilities here. A backend
+    without it is taken to be unable (judge choice, dpo/judge_choice.py). A scoring request a
+    backend cannot serve is answered with an error completion, never an exception. An HTTP backend
+    finds out by asking a server once (many servers do not return prompt log-probabilities).
+    """
 
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
-        """Return one completion per request, in request order."""
+        """Return one completion per request, in request order (scoring requests included)."""
         ...
 
     def model_info(self) -> ModelInfo:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from synthgen.backends.base import Completion, GenerationRequest
 from synthgen.backends.sequence_sampler import SequenceSampler
 from synthgen.backends.step_layout import compaction_moves, placeholder_slots
+from synthgen.backends.token_logprobs import ScoreState
 
 PARTIAL_CHECK_EVERY = 8  # generated tokens between calls of the feed's check_partial
 
@@ -28,7 +29,7 @@ class SlotSequence:
     index: object  # the caller's key for the request
     request: GenerationRequest
     tokens: list[int]
-    sampler: SequenceSampler
+    sampler: SequenceSampler | None  # None for a scoring request, which samples nothing
     prefilled: int = 0
     pending: int | None = None  # sampled token to feed in the next batch
     generated: int = 0
@@ -36,6 +37,7 @@ class SlotSequence:
     out: bytearray = field(default_factory=bytearray)
     row: int = -1  # batch row holding this sequence's logits after the last decode
     promote: int = 0  # prompt prefix to copy into a holder once the prompt is decoded
+    score: ScoreState | None = None  # set for a scoring request
 
     def kv_tokens(self) -> list[int]:
         """The tokens whose KV the slot holds: the decoded prompt and the fed-back samples."""
@@ -137,6 +139,9 @@ class DecodeLoop:
 
     def _sample_all(self) -> None:
         for s, seq in enumerate(self.slots):
+            if seq is not None and seq.score is not None:
+                self._read_scores(seq, s)
+                continue
             if seq is None or seq.row < 0:
                 continue
             row, seq.row = seq.row, -1
@@ -148,29 +153,56 @@ class DecodeLoop:
                 self._release(s)
                 self.done(seq.index, completion)
 
+    def _read_scores(self, seq: SlotSequence, s: int) -> None:
+        """Read a scoring sequence's log-probabilities from this step; finish it once all are read."""
+        engine = self.engine
+        self.stats["scored_tokens"] += seq.score.read(
+            self.lib, engine.ctx, seq.tokens, engine.model.n_vocab, engine.model.end_tokens
+        )
+        seq.row = -1
+        if seq.prefilled < len(seq.tokens):
+            return
+        if seq.promote:
+            self._promote(seq, s)
+        self._release(s)
+        self.done(
+            seq.index,
+            Completion(
+                text=seq.request.continuation or "",
+                prompt_tokens=len(seq.tokens),
+                token_logprobs=seq.score.logprobs,
+                end_logprob=seq.score.end_logprob,
+            ),
+        )
+
     # ---- slots --------------------------------------------------------------------------
     def _admit(self, item, slot: int) -> SlotSequence | None:
         key, request, tokens = item
         engine = self.engine
-        if not tokens:
+        start = len(tokens) - len(engine.continuation_tokens(request)) if request.scoring else len(tokens)
+        if not tokens or start < 1:
             self.done(key, Completion(finish_reason="error", error="empty prompt"))
             return None
         if len(tokens) >= engine.ctx_per_seq:
             error = f"prompt of {len(tokens)} tokens exceeds the context of {engine.ctx_per_seq} tokens per sequence"
             self.done(key, Completion(finish_reason="error", prompt_tokens=len(tokens), error=error))
             return None
+        if request.scoring:
+            seq = SlotSequence(index=key, request=request, tokens=tokens, sampler=None, score=ScoreState(start))
+            seq.prefilled, seq.promote = self._reuse_kv(slot, tokens, decode_from=start - 1)
+            return seq
         grammar = engine.grammar(request.json_schema) if request.json_schema else None
         sampler = SequenceSampler(self.lib, engine.model, request.params, request.seed, grammar)
         seq = SlotSequence(index=key, request=request, tokens=tokens, sampler=sampler)
         seq.prefilled, seq.promote = self._reuse_kv(slot, tokens)
         return seq
 
-    def _reuse_kv(self, slot: int, tokens: list[int]) -> tuple[int, int]:
+    def _reuse_kv(self, slot: int, tokens: list[int], decode_from: int | None = None) -> tuple[int, int]:
         """Start the slot's KV from the best reusable prefix (prefix_cache.py).
 
         Returns (prompt tokens that need no decoding, prefix to promote into a holder).
         """
-        reuse = self.cache.plan(slot, tokens)
+        reuse = self.cache.plan(slot, tokens, decode_from)
         if reuse.source is not None:
             self.lib.llama_memory_seq_cp(self.memory, reuse.source, slot, -1, -1)
         self.lib.llama_memory_seq_rm(self.memory, slot, reuse.keep, -1)
@@ -189,7 +221,8 @@ class DecodeLoop:
     def _release(self, s: int) -> None:
         """Free slot `s`, remembering which tokens' KV it keeps for the next request."""
         seq = self.slots[s]
-        seq.sampler.close()
+        if seq.sampler is not None:
+            seq.sampler.close()
         self.cache.released(s, seq.kv_tokens())
         self.slots[s] = None
 
@@ -238,7 +271,10 @@ class DecodeLoop:
         take = min(len(seq.tokens) - seq.prefilled, limit - n)
         for k in range(seq.prefilled, seq.prefilled + take):
             last = k == len(seq.tokens) - 1
-            n = add_token(self.batch, n, seq.tokens[k], k, s, last)
+            scored = seq.score is not None and seq.score.wants_logits(k)
+            n = add_token(self.batch, n, seq.tokens[k], k, s, last or scored)
+            if scored:
+                seq.score.rows.append((k, n - 1))
             if last:
                 seq.row = n - 1
         seq.prefilled += take

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import deque
 from collections.abc import Callable
 
@@ -58,11 +59,50 @@ def fill_schema(schema: dict, digest: bytes) -> object:
     return text[:limit] if limit else text
 
 
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def fake_score(request: GenerationRequest) -> Completion:
+    """Deterministic log-probabilities that behave like a language model's in the ways tests need.
+
+    One token per word or punctuation mark. A word that also occurs in the prompt is likely
+    (-0.5), any other word less so (-2.0), a word repeating the one before it unlikely (-6.0,
+    degenerate text). Ending the turn is likely after a closing . ! or ? (-0.2), unlikely
+    elsewhere (-4.0). So relevance, fluency and completeness each separate a constructed better
+    answer from a worse one, without a model.
+    """
+    body = request.prompt if request.prompt is not None else " ".join(m.content for m in request.messages or [])
+    seen = {w.lower() for w in _TOKEN.findall(body)}
+    tokens = _TOKEN.findall(request.continuation or "")
+    logprobs = []
+    for i, token in enumerate(tokens):
+        if i and token.lower() == tokens[i - 1].lower():
+            logprobs.append(-6.0)
+        else:
+            logprobs.append(-0.5 if token.lower() in seen else -2.0)
+    ended = bool(tokens) and tokens[-1] in (".", "!", "?")
+    return Completion(
+        text=request.continuation or "",
+        prompt_tokens=len(_TOKEN.findall(body)) + len(tokens),
+        token_logprobs=logprobs,
+        end_logprob=-0.2 if ended else -4.0,
+    )
+
+
 class FakeBackend:
     """Answers requests deterministically; `enqueue` scripts replies, `responder` computes them."""
 
-    def __init__(self, responder: Responder | None = None, chat_template: str | None = None):
+    def __init__(
+        self,
+        responder: Responder | None = None,
+        chat_template: str | None = None,
+        scoring: bool = False,
+        n_params: int | None = None,
+    ):
         self.responder = responder
+        # Whether it says it can score (it always answers scoring requests), and the model size
+        # it reports: together they decide what `--judge auto` picks (dpo/judge_choice.py).
+        self.scoring, self.n_params = scoring, n_params
         self.queue: deque[str | Completion] = deque()
         self.history: list[GenerationRequest] = []
         self.batches: list[int] = []
@@ -77,7 +117,11 @@ class FakeBackend:
         self.queue.extend(replies)
 
     def model_info(self) -> ModelInfo:
-        return ModelInfo(name="fake", chat_template=self.chat_template, eos_token="<|im_end|>")
+        extra = {"n_params": self.n_params} if self.n_params is not None else {}
+        return ModelInfo(name="fake", chat_template=self.chat_template, eos_token="<|im_end|>", extra=extra)
+
+    def can_score(self) -> bool:
+        return self.scoring
 
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
         self.batches.append(len(requests))
@@ -85,6 +129,8 @@ class FakeBackend:
 
     def _one(self, request: GenerationRequest) -> Completion:
         self.history.append(request)
+        if request.scoring:
+            return fake_score(request)
         if self.queue:
             reply = self.queue.popleft()
         elif self.responder is not None:

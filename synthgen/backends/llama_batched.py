@@ -84,6 +84,7 @@ class LlamaBatchedBackend:
             "moves": 0,  # sequences moved into a lower free slot to narrow the step (decode_loop.py)
             "prefilled_tokens": 0,  # prompt tokens decoded (those copied from the shared prefix excluded)
             "generated_tokens": 0,  # every sampled token, including those of dropped requests
+            "scored_tokens": 0,  # continuation tokens of scoring requests (log-probabilities read)
             "decoded_tokens": 0,  # prompt, fed-back sampled and placeholder tokens of all decodes
             "decode_seconds": 0.0,  # time inside llama_decode ...
             "prompt_steps": 0,  # ... of which in decodes that carried prompt chunks
@@ -217,11 +218,23 @@ class LlamaBatchedBackend:
         }
 
     def _prompt_tokens(self, request: GenerationRequest) -> list[int]:
+        """The request's prompt tokens; for a scoring request, followed by its continuation's
+        (tokenized on its own, as generation would have produced it after the prompt)."""
         if request.messages is not None:
             text = self.model.render_chat([m.model_dump() for m in request.messages])
         else:
             text = request.prompt
-        return self.model.tokenize(text, add_special=self.model.add_bos)
+        tokens = self.model.tokenize(text, add_special=self.model.add_bos)
+        if request.continuation is not None:
+            tokens += self.continuation_tokens(request)
+        return tokens
+
+    def continuation_tokens(self, request: GenerationRequest) -> list[int]:
+        return self.model.tokenize(request.continuation or "", add_special=False, parse_special=False)
+
+    def can_score(self) -> bool:
+        """Scoring requests are served from the logits of one prefill (decode_loop.py)."""
+        return True
 
     def grammar(self, schema: dict) -> str:
         """The GBNF grammar for a JSON schema, converted once per schema."""

@@ -168,17 +168,24 @@ class LlamaModel:
     def token_text(self, token: int) -> str:
         return self.piece(token, special=True).decode("utf-8", "replace")
 
-    def tokenize(self, text: str, add_special: bool) -> list[int]:
-        """Token ids of `text`, special tokens (e.g. <|im_start|>) parsed as such."""
+    def tokenize(self, text: str, add_special: bool, parse_special: bool = True) -> list[int]:
+        """Token ids of `text`, special tokens (e.g. <|im_start|>) parsed as such unless
+        `parse_special` is False (a scored answer is text: "<|im_end|>" in it is not an end)."""
         data = text.encode("utf-8")
         capacity = len(data) + 16
         buf = (self.lib.llama_token * capacity)()
-        n = self.lib.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_special, True)
+        n = self.lib.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_special, parse_special)
         if n < 0:
             capacity = -n
             buf = (self.lib.llama_token * capacity)()
-            n = self.lib.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_special, True)
+            n = self.lib.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_special, parse_special)
         return list(buf[:n])
+
+    @property
+    def end_tokens(self) -> list[int]:
+        """The tokens that end a turn (EOS and, where the vocabulary has one, EOT)."""
+        ends = {self.lib.llama_vocab_eos(self.vocab), self.lib.llama_vocab_eot(self.vocab)}
+        return sorted(t for t in ends if t >= 0)
 
     def piece(self, token: int, special: bool = False) -> bytes:
         """The bytes of one token (special tokens render empty unless `special`)."""

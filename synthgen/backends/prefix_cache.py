@@ -70,13 +70,14 @@ class PrefixCache:
         """The free slot whose kept KV shares the longest prefix with `tokens` (lowest on ties)."""
         return max(free, key=lambda s: (common_prefix(self.history[s], tokens), -s))
 
-    def plan(self, slot: int, tokens: list[int]) -> Reuse:
-        """Decide the reuse for `tokens` admitted into `slot`; at least one prompt token is decoded."""
+    def plan(self, slot: int, tokens: list[int], decode_from: int | None = None) -> Reuse:
+        """Decide the reuse for `tokens` admitted into `slot`; at least one prompt token is decoded,
+        and every token from `decode_from` on (a scoring request needs their logits)."""
         if not self.enabled:
             self.history[slot] = []
             return Reuse(None, 0)
         self.clock += 1
-        limit = len(tokens) - 1
+        limit = len(tokens) - 1 if decode_from is None else min(len(tokens) - 1, decode_from)
         own = min(common_prefix(self.history[slot], tokens), limit)
         best, shared = None, 0
         for holder in self.holders:

@@ -36,6 +36,15 @@ def instructions_command(
     system_prompt: str = typer.Option(
         None, "--system-prompt", help="Add this system turn to every row (and to generation). Default: none."
     ),
+    min_relevance: float = typer.Option(
+        None,
+        "--min-relevance",
+        help="Score every answer that passed the gates and reject it (response_low_relevance) if its "
+        "likelihood relevance is below this: how much more likely, per token in nats, the model finds "
+        "the answer's opening after the instruction than after an empty user turn. Off-topic answers and "
+        "stock replies score near or below 0; 0 is a reasonable start. Costs two prefills per answer. "
+        "Default: off.",
+    ),
     parallel: int = common.parallel_option(),
     batch_size: int = typer.Option(
         None,
@@ -75,6 +84,7 @@ def instructions_command(
             topics=topics,
             prompts=prompts,
             system_prompt=system_prompt,
+            min_relevance=min_relevance,
             batch_size=batch_size,
             parallel=parallel,
             convert=convert,

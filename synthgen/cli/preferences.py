@@ -26,7 +26,46 @@ def preferences_command(
     prompt_column: str = typer.Option(
         None, "--prompt-column", help="Column holding the prompts when the source has several candidates."
     ),
-    candidates: int = typer.Option(4, "--candidates", help="Responses per prompt (>= 2), made diverse on purpose."),
+    candidates_from: Path = typer.Option(
+        None,
+        "--candidates-from",
+        help="Label answers you already have instead of generating them: a .jsonl/.parquet file or local HF "
+        "dataset folder with a prompt (string or message list) and a list of >= 2 responses per row. The judge "
+        "picks chosen and rejected among them; rows with fewer than 2 responses are dropped and counted.",
+    ),
+    responses_column: str = typer.Option(
+        None,
+        "--responses-column",
+        help="Column of --candidates-from holding the list of responses. Default: the first of responses, "
+        "completions, candidates, answers.",
+    ),
+    candidates: int = typer.Option(
+        None, "--candidates", help="Responses per prompt (>= 2), made diverse on purpose. Default: 4."
+    ),
+    candidates_mode: str = typer.Option(
+        "principles",
+        "--candidates-mode",
+        help="'principles': --candidates answers under rotating principles, the judge ranks them; 'contrast': one "
+        "answer under a helpful and one under a poor principle (vague, off-topic or careless), so the order is "
+        "known by construction and the judge confirms it.",
+    ),
+    judge: str = typer.Option(
+        "auto",
+        "--judge",
+        help="'likelihood': rank answers by the judge model's token log-probabilities (relevance to the prompt, "
+        "fluency, completeness); 'llm': a 1-10 rubric per answer and an A/B check in both orders; 'both': both "
+        "must agree; 'auto': likelihood for small judge models, both for large ones (docs/benchmarks.md says "
+        "why).",
+    ),
+    likelihood_margin: float = typer.Option(
+        0.5, "--likelihood-margin", help="Least gap between chosen and rejected likelihood scores (nats)."
+    ),
+    control_every: int = typer.Option(
+        10,
+        "--control-every",
+        help="One prompt in this many also judges two control pairs whose better answer is known; the card "
+        "reports the judge's accuracy on them. 0 turns controls off.",
+    ),
     model: Path = common.model_option("Policy GGUF model that writes prompts and answers."),
     judge_model: Path = typer.Option(
         None, "--judge-model", help="GGUF model that judges the answers. Default: the policy model."
@@ -71,7 +110,7 @@ def preferences_command(
     verbose: bool = common.verbose_option(),
     quiet: bool = common.quiet_option(),
 ) -> None:
-    """Generate preference pairs (TRL prompt / chosen / rejected) judged by an LLM, for DPO."""
+    """Generate preference pairs (TRL prompt / chosen / rejected) for DPO, or label answers you have."""
     from synthgen.dpo.api import preferences
     from synthgen.run.folder import default_out
 
@@ -83,6 +122,12 @@ def preferences_command(
             prompts_from=prompts_from,
             prompt_column=prompt_column,
             candidates=candidates,
+            candidates_from=candidates_from,
+            responses_column=responses_column,
+            candidates_mode=candidates_mode,
+            judge=judge,
+            likelihood_margin=likelihood_margin,
+            control_every=control_every,
             model=model,
             judge_model=judge_model,
             min_margin=min_margin,
@@ -109,6 +154,7 @@ def preferences_command(
 def print_summary(result) -> None:
     """Pairs, drops by reason, judge agreement, tokens, wall time and pairs/minute."""
     from synthgen.dpo.api import drop_counts
+    from synthgen.dpo.controls import control_summary
     from synthgen.run.progress import format_duration
 
     counters = dict(result.counters)
@@ -122,8 +168,17 @@ def print_summary(result) -> None:
         f"{60 * result.rows / max(result.wall_s, 1e-9):.1f} pairs/min"
     )
     typer.echo(f"  dropped: {', '.join(f'{k}={v}' for k, v in drops) or 'none'}")
-    rate = f"{100 * agree / checks:.1f}%" if checks else "n/a"
-    typer.echo(f"  judge A/B order agreement: {agree}/{checks} ({rate})")
+    if checks:
+        typer.echo(f"  judge A/B order agreement: {agree}/{checks} ({100 * agree / checks:.1f}%)")
+    controls = control_summary(counters)
+    if controls["pairs"]:
+        accuracy = f"{100 * controls['accuracy']:.0f}%" if controls["accuracy"] is not None else "n/a"
+        right = f"{controls['right']}/{controls['decided']} right ({accuracy})"
+        typer.echo(f"  control pairs: {right} of {controls['pairs']} judged")
+        if controls["reliable"] is False:
+            typer.echo(
+                "  warning: the judge got under 75% of the control pairs right; it is not reliable for this data"
+            )
     if session > 0 and result.backend_s:
         typer.echo(f"  time outside the model: {100 * (1 - result.backend_s / session):.1f}%")
     typer.echo(f'  load: datasets.load_dataset("{result.out}", split="train")')

@@ -14,15 +14,25 @@ from synthgen.backends.base import Backend
 from synthgen.backends.open import DEFAULT_PARALLEL, model_identity, model_meta, open_backend, resolve_model
 from synthgen.backends.server.options import ServerOptions
 from synthgen.dpo.card import render_preferences_card
-from synthgen.dpo.config import Export, PreferencesConfig, Strategy
+from synthgen.dpo.config import POOR_PRINCIPLES, CandidatesMode, Export, JudgeKind, PreferencesConfig, Strategy
+from synthgen.dpo.controls import control_summary
 from synthgen.dpo.judge import JUDGE_PROMPT_FILES
+from synthgen.dpo.judge_choice import resolve_judge
 from synthgen.dpo.loop import PreferencesLoop
 from synthgen.dpo.row import PREFERENCE_FEATURES, REWARD_FEATURES, REWARD_FILE, reward_row
 from synthgen.dpo.sources import load_prompt_source
 from synthgen.errors import SynthgenError
 from synthgen.run.diversity import DiversitySpec, user_turns
+from synthgen.run.engine_stats import engine_stats
 from synthgen.run.folder import RunFolder, default_out
-from synthgen.run.options import build_config, check_backend_options, check_choice, check_int, check_server
+from synthgen.run.options import (
+    build_config,
+    check_backend_options,
+    check_choice,
+    check_int,
+    check_number,
+    check_server,
+)
 from synthgen.run.result import RunResult
 from synthgen.run.session import RunSession
 from synthgen.run.shards import ShardPart
@@ -47,11 +57,16 @@ def _totals(loop: PreferencesLoop) -> dict[str, Any]:
             "rate": round(agree / checks, 4) if checks else None,
         },
         "tokens": dict(loop.tokens),
+        "controls": control_summary(loop.counters),
     }
 
 
 def _session_facts(loop: PreferencesLoop, seconds: float) -> dict[str, Any]:
-    return {"backend_seconds": round(loop.backend_seconds, 2)}
+    facts: dict[str, Any] = {"backend_seconds": round(loop.backend_seconds, 2)}
+    for name, backend in (("engine", loop.backend), ("judge_engine", loop.judge)):
+        if (stats := engine_stats(backend)) is not None and (name == "engine" or loop.judge is not loop.backend):
+            facts[name] = stats
+    return facts
 
 
 def preferences(
@@ -60,7 +75,13 @@ def preferences(
     *,
     prompts_from: str | Path | None = None,
     prompt_column: str | None = None,
-    candidates: int = 4,
+    candidates: int | None = None,
+    candidates_from: str | Path | None = None,
+    responses_column: str | None = None,
+    candidates_mode: str | CandidatesMode = CandidatesMode.principles,
+    judge: str | JudgeKind = JudgeKind.auto,
+    likelihood_margin: float = 0.5,
+    control_every: int = 10,
     model: str | Path | None = None,
     judge_model: str | Path | None = None,
     min_margin: float = 1.0,
@@ -86,10 +107,17 @@ def preferences(
     """Generate `n` preference pairs (prompt / chosen / rejected) into the run folder `out`.
 
     Prompts come from `prompts_from` (file, folder or SFT run) or are written fresh. Each gets
-    `candidates` answers under different principles and temperatures; the judge (`judge_model`,
-    default the policy model) scores each on a 1-10 rubric, the pair is chosen by `strategy`,
-    and it is kept only if its margin reaches `min_margin`, its answers differ and the judge
-    prefers the chosen answer in both A/B orders. Rerunning on the same `out` resumes.
+    `candidates` answers under different principles and temperatures (`candidates_mode`
+    "principles"), or one helpful and one deliberately poor answer ("contrast"), or the answers
+    given with the prompts in `candidates_from` (labelled, not generated). The judge
+    (`judge_model`, default the policy model) is `judge`: "likelihood" ranks answers by the
+    model's likelihood signals (relevance, fluency, completeness; margin `likelihood_margin`),
+    "llm" scores each on a 1-10 rubric (margin `min_margin`) and checks the pair in both A/B
+    orders, "both" needs both to agree, "auto" picks by the judge model's size
+    (dpo/judge_choice.py). The pair is chosen by `strategy` and kept only if the judge's rules
+    pass and its answers differ. One attempt in `control_every` also judges control pairs whose
+    better answer is known; the manifest and card report that accuracy. Rerunning on the same
+    `out` resumes.
     `backend` / `judge_backend` replace the llama.cpp backends (tests); `server` / `judge_server`
     run the policy / the judge on OpenAI-compatible servers (a URL, URLs or ServerOptions).
     `num_shards` splits the run into shards under `out` (run/shards.py; with `prompts_from`, shard
@@ -101,7 +129,25 @@ def preferences(
     if (answer := answered_by_shards(preferences, options, part, RunResult)) is not None:
         return answer
     check_int("n", n)
-    check_int("candidates", candidates, least=2)
+    if candidates is not None:
+        check_int("candidates", candidates, least=2)
+    check_int("control_every", control_every, least=0)
+    check_number("likelihood_margin", likelihood_margin, least=0.0)
+    judge = check_choice("judge", judge, JudgeKind)
+    candidates_mode = check_choice("candidates_mode", candidates_mode, CandidatesMode)
+    if candidates_from is not None:
+        if prompts_from is not None:
+            raise SynthgenError("--candidates-from already holds the prompts: drop --prompts-from")
+        if candidates_mode is CandidatesMode.contrast:
+            raise SynthgenError("--candidates-mode contrast generates answers; --candidates-from gives them")
+        candidates_mode = CandidatesMode.given
+    elif candidates_mode is CandidatesMode.given:
+        raise SynthgenError("--candidates-mode given needs --candidates-from")
+    elif responses_column is not None:
+        raise SynthgenError("--responses-column needs --candidates-from")
+    if candidates_mode is not CandidatesMode.principles and candidates is not None:
+        other = "--candidates-from" if candidates_from else "--candidates-mode contrast"
+        raise SynthgenError(f"--candidates does not apply with {other}")
     server, judge_server = check_server(server), check_server(judge_server, "judge_")
     if batch_size is not None:
         check_int("batch_size", batch_size)
@@ -113,7 +159,10 @@ def preferences(
         n=part.count,
         out=part.out or default_out("preferences"),
         seed=seed,
-        candidates=candidates,
+        candidates=candidates or (2 if candidates_mode is CandidatesMode.contrast else 4),
+        candidates_mode=candidates_mode,
+        likelihood_margin=likelihood_margin,
+        control_every=control_every,
         strategy=strategy,
         min_margin=min_margin,
         system_prompt=system_prompt,
@@ -121,11 +170,21 @@ def preferences(
         convert=convert.value,
         export=export,
     )
-    source = load_prompt_source(prompts_from, prompt_column) if prompts_from is not None else None
-    if prompt_column is not None and prompts_from is None:
-        raise SynthgenError("--prompt-column needs --prompts-from")
+    if candidates_from is not None:
+        source = load_prompt_source(
+            candidates_from, prompt_column, with_responses=True, responses_column=responses_column
+        )
+    else:
+        source = load_prompt_source(prompts_from, prompt_column) if prompts_from is not None else None
+    if prompt_column is not None and source is None:
+        raise SynthgenError("--prompt-column needs --prompts-from or --candidates-from")
     prompt_set = PromptSet(prompts)
-    files = [*JUDGE_PROMPT_FILES, *(f"principle_{p}.txt" for p in config.principles)]
+    principles = config.principles
+    if candidates_mode is CandidatesMode.contrast:
+        principles = ["helpful", *POOR_PRINCIPLES]
+    elif candidates_mode is CandidatesMode.given:
+        principles = []
+    files = [*JUDGE_PROMPT_FILES, *(f"principle_{p}.txt" for p in principles)]
     if source is None:
         files += SELF_INSTRUCT_FILES
     prompt_fp = prompt_set.fingerprint(files)
@@ -143,8 +202,10 @@ def preferences(
         backend = open_backend(policy_path, parallel, convert.value, verbose, option="--model", server=server)
     if source is None:
         config = magpie_or_note(config, backend.model_info())
-    judge = judge_backend or backend
-    judge_identity = model_identity(judge)
+    judge_engine = judge_backend or backend
+    judge_kind, judge_why = resolve_judge(judge, judge_engine)
+    config = config.model_copy(update={"judge": judge_kind})
+    judge_identity = model_identity(judge_engine)
     fingerprint = config.fingerprint(
         {
             **model_identity(backend),
@@ -171,7 +232,13 @@ def preferences(
         run.describe(
             config.model_dump(mode="json"),
             model=model_meta(backend),
-            judge={**model_meta(judge), "same_as_policy": judge is backend},
+            judge={
+                **model_meta(judge_engine),
+                "same_as_policy": judge_engine is backend,
+                "kind": judge_kind.value,
+                "requested": judge.value,
+                "why": judge_why,
+            },
             prompt_set={"override_dir": str(prompts) if prompts else None, "fingerprint": prompt_fp},
             prompt_source=(
                 {
@@ -193,7 +260,9 @@ def preferences(
         )
         factor = config.max_attempts_factor
         attempts = part.slice(len(source.prompts)) if source else part.attempts(lambda rows: rows * factor)
-        loop = PreferencesLoop(config, backend, judge, prompt_set, run.journal, fingerprint, source, pre, attempts)
+        loop = PreferencesLoop(
+            config, backend, judge_engine, prompt_set, run.journal, fingerprint, source, pre, attempts
+        )
         loop.load(run.records)
         run.run(loop, range(config.n), progress)
         rows = run.rows
@@ -209,8 +278,9 @@ def preferences(
             top = ", ".join(f"{k}={v}" for k, v in drops)
             made = f"{len(loop.rows)}/{config.n} pairs made and kept in {run.path} (top drops: {top or 'none'})"
             if source is not None:
+                option = "--candidates-from" if candidates_from is not None else "--prompts-from"
                 raise SynthgenError(
-                    f"--prompts-from {source.path} is exhausted after {len(loop.attempts)} prompts: {made}",
+                    f"{option} {source.path} is exhausted after {len(loop.attempts)} prompts: {made}",
                     exit_code=1,
                 )
             raise SynthgenError(f"gave up after {loop.next_index - loop.attempts.start} prompts: {made}", exit_code=1)
@@ -219,7 +289,16 @@ def preferences(
         return run.result()
 
 
-_NOT_DROPS = {"attempts", "accepted", "pairwise_checks", "pairwise_orders_agree", "judge_retries"}
+_NOT_DROPS = {
+    "attempts",
+    "accepted",
+    "pairwise_checks",
+    "pairwise_orders_agree",
+    "judge_retries",
+    "control_pairs",
+    "control_right",
+    "control_wrong",
+}
 
 
 def drop_counts(counters) -> dict[str, int]:

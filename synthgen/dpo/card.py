@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthgen.dpo.card_judge import controls_line, judge_paragraph, judge_rows
 from synthgen.run.card import (
     DEFAULT_CONFIG,
     LOCAL_PATH_PLACEHOLDER,
@@ -43,11 +44,11 @@ STAGES = (
     Stage("parsed", "the writer gave a user turn", reasons=NO_USER_TURN),
     Stage("passed gates", "the prompt passed the instruction gates", prefixes=("instruction_",)),
     Stage("deduplicated", "no exact or near duplicate of an earlier prompt", prefixes=("prompt_",)),
-    Stage("judged", "at least two candidates answered and were scored", ("too_few_candidates",)),
+    Stage("judged", "at least two candidates answered and were scored", ("too_few_responses", "too_few_candidates")),
     Stage(
         "pair passed",
-        "chosen and rejected differ, margin >= minimum",
-        ("identical", "near_identical", "tie", "low_margin"),
+        "chosen and rejected differ, margin >= minimum, the judges agree",
+        ("identical", "near_identical", "tie", "low_margin", "judges_disagree", "judge_contradicts_contrast"),
     ),
     Stage(
         "kept",
@@ -55,7 +56,7 @@ STAGES = (
         ("judge_unparseable", "order_disagreement", "pairwise_prefers_rejected"),
     ),
 )
-_NOT_DROPS = ("attempts", "accepted")
+_NOT_DROPS = ("attempts", "accepted", "control_pairs", "control_right", "control_wrong")
 
 
 def dpo_funnel(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -148,12 +149,15 @@ Status: **{manifest.get("status", "running")}**, {rows} pairs.
 
 TRL conversational preference format with an explicit prompt: `prompt` (messages ending with
 the user turn), `chosen` and `rejected` (one assistant message each), which `trl.DPOTrainer`
-takes unchanged. Extra columns: `score_chosen`, `score_rejected`, `margin` (mean rubric score,
-1-10), `aspects_chosen` / `aspects_rejected` (helpfulness, correctness, instruction_following,
-clarity), `rationale_chosen` / `rationale_rejected`, `pairwise_chosen_first` /
-`pairwise_chosen_second` (the judge's A/B letter with chosen shown first / second),
-`chosen_candidate`, `rejected_candidate`, `candidates` (every candidate: principle, temperature,
-seed, text, status, score), `prompt_source`, `id`, `seed`, `attempt`.
+takes unchanged. Extra columns: `judge` (which judge decided), `pair_source` (judged, contrast or
+given), `score_chosen`, `score_rejected`, `margin` (the judge's scores: mean rubric score 1-10
+with the LLM judge, else the likelihood score), `signals_chosen` / `signals_rejected`
+(relevance, fluency, completeness) and `decided_by`, `aspects_chosen` / `aspects_rejected`
+(helpfulness, correctness, instruction_following, clarity), `rationale_chosen` /
+`rationale_rejected`, `pairwise_chosen_first` / `pairwise_chosen_second` (the LLM judge's A/B
+letter with chosen shown first / second; null without it), `chosen_candidate`,
+`rejected_candidate`, `candidates` (every candidate: principle, temperature, seed, text, status,
+scores), `prompt_source`, `id`, `seed`, `attempt`.
 
 {usage_snippet("dpo")}
 {reward}
@@ -164,6 +168,7 @@ seed, text, status, score), `prompt_source`, `id`, `seed`, `attempt`.
 | prompts | {source_line} |
 | candidates per prompt | {config.get("candidates")} (principles {principles}; temperatures {temps}) |
 | pair strategy | {config.get("strategy")}, min margin {config.get("min_margin")} |
+{judge_rows(manifest)}
 | config fingerprint | `{manifest.get("fingerprint")}` |
 | prompts tried | {counters.get("attempts", 0)} |
 | judge order agreement | {agreement.get("orders_agree", 0)}/{agreement.get("pairwise_checks", 0)} ({rate_text}) |
@@ -188,14 +193,10 @@ seed, text, status, score), `prompt_source`, `id`, `seed`, `attempt`.
 
 ### Drop funnel
 
-Each candidate answers under one system "principle" (UltraFeedback style); the principle is
-not part of the row's prompt. The judge scores each candidate on four aspects (1-10) with a
-short rationale, as grammar-constrained JSON. Chosen and rejected come from the scores; the pair
-is dropped if the two answers are identical or near-identical (character 5-gram Jaccard >=
-{config.get("identical_threshold")}), if the margin is zero (`tie`) or under the minimum
-(`low_margin`), or if the judge, asked "which is better, A or B" in both orders, picks the same
-position twice (`order_disagreement`) or prefers the rejected answer both times
-(`pairwise_prefers_rejected`). Prompts are deduplicated within the run. Prompts by stage:
+Each generated candidate answers under one system "principle" (UltraFeedback style); the
+principle is not part of the row's prompt. A pair is dropped if its two answers are identical or
+near-identical (character 5-gram Jaccard >= {config.get("identical_threshold")}).
+{judge_paragraph(manifest)} Prompts are deduplicated within the run. Prompts by stage:
 
 {funnel_section(dpo_funnel(manifest), kept=counters.get("accepted"), events=events)}
 
@@ -211,7 +212,9 @@ The full configuration, library versions and timing are in `manifest.json`.
 
 ## Limitations
 
-Both the answers and the judgements were written by language models without human review; a
-small judge is noisy and position-biased, and its scores are a weak signal. Inspect the pairs
+Both the answers and the judgements were made by language models without human review. A
+likelihood judge sees relevance, fluency and completeness, not whether an answer is correct;
+a small LLM judge is noisy and position-biased. The control pairs above measure the judge on
+pairs whose order is known ({controls_line(manifest.get("controls") or {})}). Inspect the pairs
 before training on them.
 """

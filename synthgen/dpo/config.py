@@ -31,6 +31,26 @@ class Strategy(StrEnum):
     best_random = "best-random"  # the best against a seeded random other candidate
 
 
+class JudgeKind(StrEnum):
+    """How candidates are judged (dpo/judge_choice.py resolves `auto`)."""
+
+    auto = "auto"  # likelihood for small judge models, both above (judge_choice.py says why)
+    llm = "llm"  # the rubric per candidate and the two-order A/B check (judge.py)
+    likelihood = "likelihood"  # the judge model's likelihood signals (likelihood_judge.py)
+    both = "both"  # both, and a pair is kept only when they agree
+
+
+class CandidatesMode(StrEnum):
+    """How a prompt's candidates are made."""
+
+    principles = "principles"  # k answers under rotating principles and temperatures
+    contrast = "contrast"  # two answers, under a helpful and a poor principle: the order is known
+    given = "given"  # read from --candidates-from, not generated
+
+
+POOR_PRINCIPLES = ("vague", "off_topic", "careless")
+
+
 class Export(StrEnum):
     """Extra layouts written beside the DPO rows."""
 
@@ -76,6 +96,30 @@ class PreferencesConfig(WriterSampling):
     dedup_threshold: float = Field(0.7, gt=0.0, le=1.0, description="prompt near-duplicate Jaccard")
     identical_threshold: float = Field(0.9, gt=0.0, le=1.0, description="chosen/rejected near-identical Jaccard")
     max_attempts_factor: int = Field(50, ge=1, description="give up after n * this many prompts")
+    judge: JudgeKind = JudgeKind.likelihood  # resolved: never `auto` here (judge_choice.py)
+    candidates_mode: CandidatesMode = CandidatesMode.principles
+    likelihood_margin: float = Field(
+        0.5, ge=0.0, description="least gap between chosen and rejected likelihood scores (likelihood_judge.py)"
+    )
+    control_every: int = Field(10, ge=0, description="one attempt in this many also judges control pairs; 0: none")
+    candidates_step: int = Field(
+        2, ge=2, description="best-worst candidates are made this many first, then one at a time (judging.py)"
+    )
+
+    @property
+    def stepwise_candidates(self) -> bool:
+        """Best-worst pairs from principles under the likelihood judge: candidates come a few at a
+        time (judging.py `more_candidates`)."""
+        return (
+            self.strategy is Strategy.best_worst
+            and self.candidates_mode is CandidatesMode.principles
+            and self.judge is JudgeKind.likelihood
+        )
+
+    @property
+    def first_candidates(self) -> int:
+        """Candidates asked for at once."""
+        return min(self.candidates, self.candidates_step) if self.stepwise_candidates else self.candidates
 
     @model_validator(mode="after")
     def _lists(self) -> PreferencesConfig:

@@ -1,8 +1,14 @@
-"""The `preferences` run loop: prompt -> k candidates -> rubric per candidate -> pair -> A/B check.
+"""The `preferences` run loop: prompt -> candidates -> judgements -> pair -> (A/B check) -> row.
+
+Candidates are generated, or given (--candidates-from); each is judged as the run's judge
+needs (judging.py: a rubric request, two scoring requests, or both); the pair is chosen and
+checked (verdict.py); every `control_every`-th attempt also judges control pairs before it is
+journaled (controls.py).
 
 Like the instructions loop it is a RequestFeed (synthgen.backends.base): the backend asks for the
 next ready request whenever a slot frees, so requests go out as wide as their data dependencies
-allow. All candidates of a ready prompt are issued together, a candidate's rubric request is
+allow. A ready prompt's first candidates are issued together (more follow only if they make no
+pair: judging.py `more_candidates`), a candidate's judge requests are
 ready the moment that candidate exists, and the two pairwise orders the moment all candidates of
 the prompt are scored. Decisions are made per attempt, and attempts are journaled strictly in
 index order; prompt dedup only looks at earlier attempts. Which attempts become pairs therefore
@@ -19,15 +25,16 @@ from collections import Counter
 from typing import Any
 
 from synthgen.backends.base import Backend, Completion, GenerationRequest, Message, run_feed
-from synthgen.dpo.attempt import PARSE_RETRIES, Attempt, Candidate, build_row
-from synthgen.dpo.config import PreferencesConfig
-from synthgen.dpo.judge import pairwise_outcome, parse_pairwise, parse_rubric
-from synthgen.dpo.pairs import pair_drop_reason, select_pair
+from synthgen.dpo.attempt import Attempt, Candidate
+from synthgen.dpo.config import CandidatesMode, PreferencesConfig
+from synthgen.dpo.controls import ControlJudging
+from synthgen.dpo.judging import CandidateJudging
 from synthgen.dpo.requests import (
     candidate_request,
     pairwise_for,
     plan_candidates,
     rubric_for,
+    score_for,
     user_request,
 )
 from synthgen.dpo.sources import PromptSource
@@ -42,7 +49,7 @@ from synthgen.text.taxonomy import TOPICS
 from synthgen.text.writers import make_plan, take_user_turn
 
 
-class PreferencesLoop:
+class PreferencesLoop(CandidateJudging, ControlJudging):
     """Produces journal records until `config.n` pairs have been accepted."""
 
     def __init__(
@@ -81,6 +88,7 @@ class PreferencesLoop:
         """Rebuild counters, dedup index and rows from journaled attempts."""
         for record in records:
             self._account(record)
+            self.remember_answer(record)
             self.next_index = max(self.next_index, record["attempt"] + 1)
 
     def _account(self, record: dict[str, Any]) -> None:
@@ -125,14 +133,26 @@ class PreferencesLoop:
             self.own_seconds += time.perf_counter() - started
 
     def _next_request(self):
-        cfg = self.config
-        if len(self.rows) >= cfg.n:
+        if len(self.rows) >= self.config.n:
             return None
+        item = self._ready_request()
+        if item is None and self.role != "judge":
+            item = self._start_attempt() or self._ready_request()  # a started attempt may have judge work
+        return item
+
+    def _ready_request(self):
+        cfg = self.config
         if self.role in (None, "judge"):
             for attempt in self.inflight:
-                if attempt.pairwise_wanted:
-                    order = attempt.pairwise_wanted.pop(0)
-                    return (attempt.index, "pairwise", order), pairwise_for(cfg, self.prompts, attempt, order)
+                for number, check in enumerate(attempt.checks):
+                    if check.wanted:
+                        order = check.wanted.pop(0)
+                        key = (attempt.index, "pairwise", 2 * number + order)
+                        return key, pairwise_for(cfg, self.prompts, attempt, check, order)
+            for attempt in self.inflight:
+                if attempt.score_wanted:
+                    i, part = attempt.score_wanted.pop(0)
+                    return (attempt.index, "score", 2 * i + part), score_for(attempt, attempt.candidates[i], part)
             for attempt in self.inflight:
                 if attempt.judge_wanted:
                     i = attempt.judge_wanted.pop(0)
@@ -147,7 +167,7 @@ class PreferencesLoop:
             if attempt.user_wanted:
                 attempt.user_wanted = False
                 return (attempt.index, "user", attempt.retry), user_request(cfg, self.prompts, self.pre_query, attempt)
-        return self._start_attempt()
+        return None
 
     def _may_start(self) -> bool:
         cfg = self.config
@@ -170,6 +190,10 @@ class PreferencesLoop:
             prompt = self.source.prompts[index]
             attempt.prompt = prompt if prompt[0].role == "system" else self._with_system(prompt)
             attempt.user_final = True
+            if self.source.responses is not None:
+                attempt.given = self.source.responses[index]
+                if len(attempt.given) < 2:
+                    attempt.reason = "too_few_responses"
             self.inflight.append(attempt)
             self._check_in_order()
             if attempt.candidates_wanted:
@@ -212,8 +236,10 @@ class PreferencesLoop:
             self._candidate_done(attempt, attempt.candidates[sub], completion)
         elif kind == "judge":
             self._judge_done(attempt, attempt.candidates[sub], completion)
+        elif kind == "score":
+            self._score_done(attempt, attempt.candidates[sub // 2], sub % 2, completion)
         else:
-            self._pairwise_done(attempt, sub, completion)
+            self._pairwise_done(attempt, attempt.checks[sub // 2], sub % 2, completion)
         self._journal_decided_prefix()
 
     def _user_done(self, attempt: Attempt, completion: Completion) -> None:
@@ -247,88 +273,38 @@ class PreferencesLoop:
             self.dedup.add(text)
             attempt.dedup_text = text
             attempt.candidates = plan_candidates(self.config, attempt)
-            attempt.candidates_wanted = list(range(len(attempt.candidates)))
+            if self.config.candidates_mode is CandidatesMode.given:
+                attempt.issued = len(attempt.candidates)
+                for cand in attempt.candidates:
+                    self._candidate_ready(attempt, cand, check_text(cand.text, self.config.response_limits, "response"))
+                self._maybe_pair(attempt)
+            else:
+                attempt.issued = self.config.first_candidates
+                attempt.candidates_wanted = list(range(attempt.issued))
 
     def _candidate_done(self, attempt: Attempt, cand: Candidate, completion: Completion) -> None:
         cand.text = completion.text.strip()
         cand.response_tokens = completion.completion_tokens
         if completion.finish_reason == "error":
-            cand.status = "response_backend_error"
+            status = "response_backend_error"
         elif completion.finish_reason == "aborted":  # check_partial stopped it
-            cand.status = completion.error or "response_aborted"
+            status = completion.error or "response_aborted"
         elif completion.finish_reason == "length":
-            cand.status = "response_truncated"
+            status = "response_truncated"
         else:
-            cand.status = check_text(completion.text, self.config.response_limits, "response") or "generated"
-        if cand.status == "generated":
-            attempt.judge_wanted.append(cand.index)
-        else:
-            attempt.events[f"candidate_{cand.status}"] += 1
+            status = check_text(completion.text, self.config.response_limits, "response")
+        self._candidate_ready(attempt, cand, status)
         self._maybe_pair(attempt)
-
-    def _judge_done(self, attempt: Attempt, cand: Candidate, completion: Completion) -> None:
-        scores = parse_rubric(completion)
-        if scores is None and cand.judge_retry < PARSE_RETRIES:
-            attempt.events["judge_retries"] += 1
-            cand.judge_retry += 1
-            attempt.judge_wanted.append(cand.index)
-            return
-        if scores is None:
-            cand.status = "judge_unparseable"
-            attempt.events["candidate_judge_unparseable"] += 1
-        else:
-            cand.status, cand.scores = "judged", scores
-        self._maybe_pair(attempt)
-
-    def _maybe_pair(self, attempt: Attempt) -> None:
-        """Once every candidate is judged (or out), select the pair or drop the attempt."""
-        if any(c.status in ("planned", "generated") for c in attempt.candidates):
-            return
-        judged = {c.index: c.scores.score for c in attempt.candidates if c.scores is not None}
-        if len(judged) < 2:
-            attempt.reason = "too_few_candidates"
-            return
-        chosen, rejected = select_pair(judged, self.config.strategy, derive_seed(attempt.seed, 0, "pair"))
-        attempt.pair = (chosen, rejected)
-        a, b = attempt.candidates[chosen], attempt.candidates[rejected]
-        margin = judged[chosen] - judged[rejected]
-        attempt.reason = pair_drop_reason(
-            a.text, b.text, margin, self.config.min_margin, self.config.identical_threshold
-        )
-        if attempt.reason is None:
-            attempt.pairwise_wanted = [0, 1]
-
-    def _pairwise_done(self, attempt: Attempt, order: int, completion: Completion) -> None:
-        letter = parse_pairwise(completion)
-        if letter is None and attempt.pairwise_retry[order] < PARSE_RETRIES:
-            attempt.events["judge_retries"] += 1
-            attempt.pairwise_retry[order] += 1
-            attempt.pairwise_wanted.append(order)
-            return
-        if letter is None:
-            attempt.reason = "judge_unparseable"
-            attempt.pairwise_wanted.clear()
-            return
-        attempt.pairwise[order] = letter
-        if None in attempt.pairwise:
-            return
-        attempt.events["pairwise_checks"] += 1
-        outcome = pairwise_outcome(*attempt.pairwise)
-        if outcome == "disagree":
-            attempt.reason = "order_disagreement"
-            return
-        attempt.events["pairwise_orders_agree"] += 1
-        if outcome == "rejected":
-            attempt.reason = "pairwise_prefers_rejected"
-            return
-        attempt.row = build_row(attempt, self.config.seed, self.fingerprint)
 
     def _journal_decided_prefix(self) -> None:
         """Journal the longest prefix of decided attempts; stop at the n-th accepted pair."""
         records = []
         while self.inflight and self.inflight[0].decided and len(self.rows) < self.config.n:
+            if not self.controls_done(self.inflight[0]):
+                break  # the head attempt's control pairs are being judged
             record = self.inflight.pop(0).record()
             self._account(record)
+            self.remember_answer(record)
             records.append(record)
         if len(self.rows) >= self.config.n:
             self.inflight.clear()  # attempts past the n-th pair are discarded, never journaled

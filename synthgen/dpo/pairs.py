@@ -1,6 +1,6 @@
-"""Choosing the pair from judged candidates, and the checks that drop a pair.
+"""Choosing the pair from judged candidates (the checks that drop a pair are in verdict.py).
 
-Pure functions, so the strategies and the drop rules are tested without any model. Ties in
+Pure functions, so the strategies are tested without any model. Ties in
 score are broken by candidate index (the lower index wins the chosen slot and the higher one the
 rejected slot), so a pair never depends on anything but the scores and the seed.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 
 from synthgen.dpo.config import Strategy
-from synthgen.text.dedup import jaccard, shingles
 
 
 def select_pair(scores: dict[int, float], strategy: Strategy, seed: int) -> tuple[int, int]:
@@ -29,18 +28,3 @@ def select_pair(scores: dict[int, float], strategy: Strategy, seed: int) -> tupl
     else:
         rejected = random.Random(seed).choice(ranked[1:])
     return chosen, rejected
-
-
-def pair_drop_reason(
-    chosen: str, rejected: str, margin: float, min_margin: float, identical_threshold: float
-) -> str | None:
-    """Why this pair must not become a row ("identical", "near_identical", "tie", "low_margin"), or None."""
-    if chosen.strip() == rejected.strip():
-        return "identical"
-    if jaccard(shingles(chosen), shingles(rejected)) >= identical_threshold:
-        return "near_identical"
-    if margin <= 0:
-        return "tie"
-    if margin < min_margin:
-        return "low_margin"
-    return None

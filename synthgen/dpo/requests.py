@@ -7,17 +7,37 @@ only decides when a request is ready and what its completion means.
 from __future__ import annotations
 
 from synthgen.backends.base import GenerationRequest, Message, SamplingParams
-from synthgen.dpo.attempt import Attempt, Candidate
-from synthgen.dpo.config import PreferencesConfig
+from synthgen.dpo.attempt import Attempt, Candidate, PairCheck
+from synthgen.dpo.config import POOR_PRINCIPLES, CandidatesMode, PreferencesConfig
 from synthgen.dpo.judge import pairwise_request, rubric_request
 from synthgen.run.seeds import derive_seed
+from synthgen.text.likelihood import signal_requests
 from synthgen.text.magpie import PreQuery
 from synthgen.text.prompts import PromptSet
 from synthgen.text.writers import magpie_request, self_instruct_request
 
 
 def plan_candidates(cfg: PreferencesConfig, attempt: Attempt) -> list[Candidate]:
-    """k candidates: principles rotated by the attempt seed, temperatures cycled."""
+    """The attempt's candidates: given (--candidates-from), a contrastive pair, or k under principles.
+
+    Principles: k candidates, principles rotated by the attempt seed, temperatures cycled.
+    Contrast: candidate 0 under the helpful principle, candidate 1 under a poor one (vague,
+    off-topic or careless, rotated by the attempt seed), both at the first temperature, so the
+    order is known by construction (RLCD) and the judge only confirms it.
+    """
+    if cfg.candidates_mode is CandidatesMode.given:
+        return [
+            Candidate(index=i, principle="given", temperature=0.0, seed=0, text=text)
+            for i, text in enumerate(attempt.given or [])
+        ]
+    if cfg.candidates_mode is CandidatesMode.contrast:
+        poor = POOR_PRINCIPLES[attempt.seed % len(POOR_PRINCIPLES)]
+        return [
+            Candidate(
+                index=i, principle=p, temperature=cfg.temperatures[0], seed=derive_seed(attempt.seed, i, "candidate")
+            )
+            for i, p in enumerate(("helpful", poor))
+        ]
     shift = attempt.seed % len(cfg.principles)
     return [
         Candidate(
@@ -61,11 +81,19 @@ def rubric_for(cfg: PreferencesConfig, prompts: PromptSet, attempt: Attempt, can
     return rubric_request(prompts, attempt.prompt, cand.text, judge_params(cfg, cand.judge_retry), seed)
 
 
-def pairwise_for(cfg: PreferencesConfig, prompts: PromptSet, attempt: Attempt, order: int) -> GenerationRequest:
+def score_for(attempt: Attempt, cand: Candidate, part: int) -> GenerationRequest:
+    """The candidate's scoring request: part 0 after the prompt, part 1 after no prompt."""
+    return signal_requests(attempt.prompt, cand.text)[part]
+
+
+def pairwise_for(
+    cfg: PreferencesConfig, prompts: PromptSet, attempt: Attempt, check: PairCheck, order: int
+) -> GenerationRequest:
     """Order 0 shows chosen as A, order 1 as B; the verdict is sampled (see pairwise_temperature)."""
-    chosen, rejected = (attempt.candidates[i].text for i in attempt.pair)
+    chosen, rejected = attempt.candidates[check.chosen].text, attempt.candidates[check.rejected].text
     a, b = (chosen, rejected) if order == 0 else (rejected, chosen)
-    retry = attempt.pairwise_retry[order]
-    seed = derive_seed(attempt.seed, order * 10 + retry, "pairwise")
+    retry = check.retry[order]
+    salt = "pairwise" if check.control is None else f"control-{check.control}"
+    seed = derive_seed(attempt.seed, order * 10 + retry, salt)
     params = cfg.judge_params.model_copy(update={"temperature": cfg.pairwise_temperature})
     return pairwise_request(prompts, attempt.prompt, a, b, params, seed)

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from synthgen.backends.base import Message
 from synthgen.dpo.judge import ASPECTS
 from synthgen.run.features import MESSAGES
+from synthgen.text.likelihood import SIGNALS
 
 
 class CandidateInfo(BaseModel):
@@ -29,7 +30,9 @@ class CandidateInfo(BaseModel):
     text: str
     response_tokens: int
     status: str  # "judged", or why it was left out (e.g. "response_truncated", "judge_unparseable")
-    score: float | None = None
+    score: float | None = None  # the rubric mean (LLM judge)
+    likelihood: float | None = None  # the likelihood score (likelihood judge)
+    signals: dict[str, float] | None = None  # relevance, fluency, completeness
 
 
 class PreferenceRow(BaseModel):
@@ -41,12 +44,17 @@ class PreferenceRow(BaseModel):
     score_chosen: float
     score_rejected: float
     margin: float
-    aspects_chosen: dict[str, int]
-    aspects_rejected: dict[str, int]
-    rationale_chosen: str
-    rationale_rejected: str
-    pairwise_chosen_first: str  # the judge's letter with chosen shown as A
-    pairwise_chosen_second: str  # ... with chosen shown as B
+    aspects_chosen: dict[str, int] | None
+    aspects_rejected: dict[str, int] | None
+    rationale_chosen: str | None
+    rationale_rejected: str | None
+    pairwise_chosen_first: str | None  # the judge's letter with chosen shown as A (LLM judge)
+    pairwise_chosen_second: str | None  # ... with chosen shown as B
+    judge: str  # "llm", "likelihood" or "both"
+    pair_source: str  # "judged" (ranked by the judge), "contrast" (order by construction) or "given"
+    signals_chosen: dict[str, float] | None
+    signals_rejected: dict[str, float] | None
+    decided_by: list[str]  # the likelihood signals that decided the pair (likelihood_judge.py)
     chosen_candidate: int
     rejected_candidate: int
     candidates: list[CandidateInfo]
@@ -57,6 +65,7 @@ class PreferenceRow(BaseModel):
 
 
 _ASPECTS = {a: Value("int64") for a in ASPECTS}
+_SIGNALS = {s: Value("float64") for s in SIGNALS}
 
 REWARD_FILE = "data/reward-train-00000-of-00001.parquet"  # the `reward` config (--export reward)
 
@@ -74,6 +83,11 @@ PREFERENCE_FEATURES = Features(
         "rationale_rejected": Value("string"),
         "pairwise_chosen_first": Value("string"),
         "pairwise_chosen_second": Value("string"),
+        "judge": Value("string"),
+        "pair_source": Value("string"),
+        "signals_chosen": _SIGNALS,
+        "signals_rejected": _SIGNALS,
+        "decided_by": List(Value("string")),
         "chosen_candidate": Value("int64"),
         "rejected_candidate": Value("int64"),
         "candidates": List(
@@ -86,6 +100,8 @@ PREFERENCE_FEATURES = Features(
                 "response_tokens": Value("int64"),
                 "status": Value("string"),
                 "score": Value("float64"),
+                "likelihood": Value("float64"),
+                "signals": _SIGNALS,
             }
         ),
         "prompt_source": Value("string"),

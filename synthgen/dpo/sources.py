@@ -1,4 +1,4 @@
-"""--prompts-from: read the prompts of a preference run from a file, a folder or an SFT run.
+"""--prompts-from / --candidates-from: read a preference run's prompts (and given answers).
 
 Accepted sources:
 - a synthgen run folder (its `data/*.parquet`, e.g. an `instructions` run: the `messages` column);
@@ -11,6 +11,11 @@ only text column; anything else is ambiguous and asks for `--prompt-column`. A v
 string (one user turn) or a list of {role, content} (or ShareGPT {from, value}) messages, cut
 after its last user turn. Prompts are read in source order: attempt i uses prompt i, which is
 what makes a run over a source resumable.
+
+With --candidates-from the source also gives each prompt's answers, to be labelled instead of
+generated: the `--responses-column` (default: the first present of RESPONSE_COLUMNS) holds a
+list of strings (or of {role, content} / {text} items). A row with fewer than two answers is
+kept, and its attempt dropped and counted, so the funnel shows it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from synthgen.backends.base import Message
 from synthgen.errors import SynthgenError
 
 PROMPT_COLUMNS = ("prompt", "messages", "conversations", "instruction", "question", "query", "text")
+RESPONSE_COLUMNS = ("responses", "completions", "candidates", "answers")
 _SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 
 
@@ -37,6 +43,8 @@ class PromptSource(BaseModel):
     prompts: list[list[Message]]
     skipped: int
     fingerprint: str
+    responses_column: str | None = None
+    responses: list[list[str]] | None = None  # with --candidates-from: each prompt's given answers
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -131,36 +139,91 @@ def to_messages(value: Any) -> list[Message] | None:
     return messages[: last_user + 1]
 
 
-def load_prompt_source(source: str | Path, column: str | None = None) -> PromptSource:
-    """Read `source`; raise a one-line SynthgenError if it is missing, unreadable or holds no prompt."""
-    path = Path(source).expanduser()
+def to_responses(value: Any) -> list[str] | None:
+    """The non-empty answers of a responses cell, or None if it is not a list of answers."""
+    if not isinstance(value, list):
+        return None
+    answers = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("content", item.get("text", item.get("value")))
+        if not isinstance(item, str):
+            return None
+        if item.strip():
+            answers.append(item.strip())
+    return answers
+
+
+def _pick_responses(rows: list[dict[str, Any]], column: str | None, path: Path, option: str) -> str:
+    names = list(dict.fromkeys(k for row in rows[:100] for k in row))
+    if column is not None:
+        if column not in names:
+            raise SynthgenError(f"{path} has no column {column!r} (columns: {', '.join(names) or 'none'})")
+        return column
+    for name in RESPONSE_COLUMNS:
+        if name in names:
+            return name
+    raise SynthgenError(
+        f"{option} {path} has no responses column (columns: {', '.join(names)}); pass --responses-column"
+    )
+
+
+def _read_rows(path: Path, option: str) -> list[dict[str, Any]]:
     if not path.exists():
-        raise SynthgenError(f"--prompts-from not found: {path}")
+        raise SynthgenError(f"{option} not found: {path}")
     try:
         rows = _read_folder(path) if path.is_dir() else _read_file(path)
     except UnicodeDecodeError:
-        raise SynthgenError(f"--prompts-from is not UTF-8 text: {path}") from None
+        raise SynthgenError(f"{option} is not UTF-8 text: {path}") from None
     except ValueError as exc:
-        raise SynthgenError(f"cannot read --prompts-from {path}: {str(exc).splitlines()[0]}") from None
+        raise SynthgenError(f"cannot read {option} {path}: {str(exc).splitlines()[0]}") from None
     except OSError as exc:
-        raise SynthgenError(f"cannot read --prompts-from {path}: {exc.strerror or exc}") from None
+        raise SynthgenError(f"cannot read {option} {path}: {exc.strerror or exc}") from None
+    except SynthgenError as exc:
+        raise SynthgenError(str(exc).replace("--prompts-from", option)) from None
     if not rows:
-        raise SynthgenError(f"--prompts-from holds no prompts: {path}")
+        raise SynthgenError(f"{option} holds no prompts: {path}")
+    return rows
+
+
+def load_prompt_source(
+    source: str | Path,
+    column: str | None = None,
+    *,
+    with_responses: bool = False,
+    responses_column: str | None = None,
+) -> PromptSource:
+    """Read `source`; raise a one-line SynthgenError if it is missing, unreadable or holds no prompt.
+
+    `with_responses` reads --candidates-from: each usable prompt also gets its list of answers.
+    """
+    option = "--candidates-from" if with_responses else "--prompts-from"
+    path = Path(source).expanduser()
+    rows = _read_rows(path, option)
     name = _pick_column(rows, column, path)
-    prompts, skipped = [], 0
+    answers_name = _pick_responses(rows, responses_column, path, option) if with_responses else None
+    prompts, responses, skipped = [], [], 0
     for row in rows:
         messages = to_messages(row.get(name))
-        if messages is None:
+        answers = to_responses(row.get(answers_name)) if answers_name else []
+        if messages is None or answers is None:
             skipped += 1
         else:
             prompts.append(messages)
+            responses.append(answers)
     if not prompts:
-        raise SynthgenError(f"--prompts-from holds no prompts in column {name!r}: {path}")
-    blob = json.dumps([[m.model_dump() for m in p] for p in prompts], sort_keys=True).encode()
+        raise SynthgenError(f"{option} holds no prompts in column {name!r}: {path}")
+    blob = json.dumps(
+        [[[m.model_dump() for m in p] for p in prompts], responses if with_responses else None], sort_keys=True
+    ).encode()
+    if not with_responses:  # the fingerprint of a prompts-only source stays what it was
+        blob = json.dumps([[m.model_dump() for m in p] for p in prompts], sort_keys=True).encode()
     return PromptSource(
         path=str(path),
         column=name,
         prompts=prompts,
         skipped=skipped,
         fingerprint=hashlib.sha256(blob).hexdigest()[:16],
+        responses_column=answers_name,
+        responses=responses if with_responses else None,
     )

@@ -6,6 +6,7 @@ with the same one-line message naming the option as the user typed it (`--max-at
 
 from __future__ import annotations
 
+import math
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -36,6 +37,13 @@ def check_number(name: str, value: Any, least: float = 0.0) -> float:
     """`value` as a float unless it is not a number (bools are not) or is below `least`."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value < least:
         raise SynthgenError(f"{flag(name)} must be a number >= {least:g}, got {value!r}")
+    return float(value)
+
+
+def check_finite(name: str, value: Any) -> float:
+    """`value` as a float unless it is not a number (bools are not), NaN or infinite."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SynthgenError(f"{flag(name)} must be a finite number, got {value!r}")
     return float(value)
 
 

@@ -13,9 +13,18 @@ from typing import Any
 from synthgen.backends.base import Backend
 from synthgen.backends.open import DEFAULT_PARALLEL, model_identity, model_meta, open_backend
 from synthgen.backends.server.options import ServerOptions
+from synthgen.errors import SynthgenError
 from synthgen.run.diversity import DiversitySpec, user_turns
+from synthgen.run.engine_stats import engine_stats
 from synthgen.run.folder import RunFolder, default_out
-from synthgen.run.options import build_config, check_backend_options, check_choice, check_int, check_server
+from synthgen.run.options import (
+    build_config,
+    check_backend_options,
+    check_choice,
+    check_finite,
+    check_int,
+    check_server,
+)
 from synthgen.run.result import RunResult
 from synthgen.run.session import RunSession
 from synthgen.run.shards import ShardPart
@@ -38,6 +47,11 @@ PROMPT_FILES = SELF_INSTRUCT_FILES
 DIVERSITY = DiversitySpec("user turns", lambda row: user_turns(row["messages"]), column="topic")
 
 
+def _can_score(backend: Backend) -> bool:
+    probe = getattr(backend, "can_score", None)  # a backend without it cannot (backends/base.py)
+    return bool(probe()) if probe is not None else False
+
+
 def _totals(loop: InstructionsLoop) -> dict[str, Any]:
     return {"counters": dict(loop.counters), "tokens": dict(loop.tokens)}
 
@@ -49,9 +63,8 @@ def _session_facts(backend: Backend):
             "non_model_share": round(1 - loop.backend_seconds / seconds, 4) if seconds > 0 else None,
             "dropped_in_flight": loop.dropped,
         }
-        if isinstance(getattr(backend, "stats", None), dict):
-            # decode calls and seconds, prefill, tokens of dropped requests
-            session["engine"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in backend.stats.items()}
+        if (stats := engine_stats(backend)) is not None:  # decode calls and seconds, prefill, dropped tokens
+            session["engine"] = stats
         return session
 
     return facts
@@ -67,6 +80,7 @@ def instructions(
     topics: str | Path | list[str] | None = None,
     prompts: str | Path | None = None,
     system_prompt: str | None = None,
+    min_relevance: float | None = None,
     batch_size: int | None = None,
     parallel: int = DEFAULT_PARALLEL,
     convert: str = "auto",
@@ -86,7 +100,9 @@ def instructions(
     once; `batch_size` (default 4 x parallel) how many attempts form one wave of requests;
     `convert` ("auto", "q8_0", "none") whether a slow-kernel model runs as a cached Q8_0 copy.
     `server` runs on OpenAI-compatible servers instead of a model file (a URL, a list of URLs or
-    ServerOptions). Returns a RunResult; `result.dataset()` loads the rows.
+    ServerOptions). `min_relevance` scores every answer that passed the gates and rejects those
+    whose likelihood relevance (text/likelihood.py) is below it; it needs a backend that can score.
+    Returns a RunResult; `result.dataset()` loads the rows.
     `num_shards` splits the run into shards under `out` (run/shards.py): `shard_index` makes one,
     else `executor` ("local" or "ray") makes all and merges them into `out`.
     """
@@ -101,6 +117,8 @@ def instructions(
     if batch_size is not None:
         check_int("batch_size", batch_size)
     server = check_server(server)
+    if min_relevance is not None:
+        min_relevance = check_finite("min_relevance", min_relevance)
     config = build_config(
         InstructionsConfig,
         n=part.count,
@@ -109,6 +127,7 @@ def instructions(
         method=method,
         topics=topic_list,
         system_prompt=system_prompt,
+        min_relevance=min_relevance,
         batch_size=batch_size or BATCH_PER_SLOT * parallel,
         convert=conversion.value,
     )
@@ -120,6 +139,11 @@ def instructions(
             model, parallel, conversion.value, verbose, server=server, stream_ctx_per_seq=config.sequence_tokens()
         )
     info = backend.model_info()
+    if min_relevance is not None and not _can_score(backend):
+        raise SynthgenError(
+            "--min-relevance needs token log-probabilities, which this backend does not return "
+            "(a server needs /v1/completions with echo and logprobs)"
+        )
     config = magpie_or_note(config, info)
     fingerprint = config.fingerprint({**model_identity(backend), "prompts": prompt_fp})
     part.claim(fingerprint)

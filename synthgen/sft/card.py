@@ -48,6 +48,16 @@ def sft_funnel(counters: dict[str, Any]) -> list[dict[str, Any]]:
     return funnel(counters.get("attempts", 0), drops, STAGES)
 
 
+def _relevance_note(config: dict[str, Any]) -> str:
+    threshold = config.get("min_relevance")
+    if threshold is None:
+        return ""
+    return (
+        f" Every answer's likelihood relevance (how much more likely the generating model finds its"
+        f" opening after the instruction than after an empty user turn, per token) was at least {threshold}."
+    )
+
+
 def render_sft_card(manifest: dict[str, Any]) -> str:
     """Markdown card for an `instructions` run folder, from its manifest."""
     rows = manifest.get("rows", 0)
@@ -124,8 +134,9 @@ prefix (`magpie_pre_query` in `manifest.json`).
 ### Rejection funnel
 
 Every row passed inline gates: non-empty, length bounds, no refusal, no degenerate repetition,
-and no exact or near duplicate (character 5-gram Jaccard >= {config.get("dedup_threshold")})
-of an earlier instruction. Attempts by stage:
+no template residue, placeholder or talk about the reply format in the instruction, no answer
+that only asks for the input, and no exact or near duplicate (character 5-gram Jaccard >=
+{config.get("dedup_threshold")}) of an earlier instruction.{_relevance_note(config)} Attempts by stage:
 
 {funnel_section(sft_funnel(counters), kept=counters.get("accepted"), events=events)}
 

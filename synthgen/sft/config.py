@@ -48,6 +48,9 @@ class InstructionsConfig(WriterSampling):
     instruction_limits: GateLimits = Field(default_factory=lambda: GateLimits(min_chars=15, max_chars=1500))
     response_limits: GateLimits = Field(default_factory=lambda: GateLimits(min_chars=20, max_chars=6000))
     dedup_threshold: float = Field(0.7, gt=0.0, le=1.0)
+    min_relevance: float | None = Field(
+        None, description="reject answers whose likelihood relevance is below this (None: not scored)"
+    )
     max_attempts_factor: int = Field(
         20, ge=1, description="give up after n * this many attempts (a model that never passes)"
     )
@@ -69,5 +72,7 @@ class InstructionsConfig(WriterSampling):
     def fingerprint(self, extra: dict) -> str:
         """Hash of the settings that decide the rows, plus `extra` (model hash, prompt hash)."""
         keep = self.model_dump(mode="json", exclude={"n", "out", "batch_size"})
+        if keep["min_relevance"] is None:
+            del keep["min_relevance"]  # runs made before the option keep their fingerprint
         blob = json.dumps({"config": keep, "extra": extra}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -4,7 +4,9 @@ Attempts are numbered 0, 1, 2, ... and each is seeded from (run seed, attempt in
 loop is a request feed (synthgen.backends.base.RequestFeed): whenever the backend has a free
 decoding slot it asks for the next ready request: an answer for an instruction that passed its
 gates, a retry of unparseable JSON, or the first request of a new attempt. So slots never idle
-waiting for the slowest request of a wave.
+waiting for the slowest request of a wave. With --min-relevance, an answer that passed its gates
+is followed by its two scoring requests (sft/relevance.py), sent before any new work because
+they are what decides the attempt.
 
 Attempts are decided (gated, deduplicated, journaled) in the order they finish, and the run stops
 the moment the n-th row is accepted; the attempts still in flight are dropped from the backend.
@@ -28,9 +30,10 @@ from synthgen.run.journal import Journal, replay
 from synthgen.run.progress import Progress
 from synthgen.run.seeds import derive_seed, row_id
 from synthgen.sft.config import InstructionsConfig
-from synthgen.sft.row import SFTRow
+from synthgen.sft.relevance import RelevanceGate
+from synthgen.sft.row import attempt_record
 from synthgen.text.dedup import NearDuplicateIndex
-from synthgen.text.gates import check_text, is_refusal, repeats_a_complete_line
+from synthgen.text.gates import check_text, instruction_defect, is_refusal, repeats_a_complete_line, response_defect
 from synthgen.text.magpie import PreQuery
 from synthgen.text.prompts import PromptSet
 from synthgen.text.taxonomy import TOPICS
@@ -55,10 +58,14 @@ class _Attempt:
     response: str | None = None
     instruction_tokens: int = 0
     response_tokens: int = 0
+    scoring: bool = False  # --min-relevance: the answer's scoring requests are not all back
+    score_wanted: list[int] = field(default_factory=list)  # scoring requests ready to send
+    scores: dict[int, Completion] = field(default_factory=dict)
+    relevance: float | None = None
 
     @property
     def decided(self) -> bool:
-        return self.checked and (self.reason is not None or self.response is not None)
+        return self.checked and not self.scoring and (self.reason is not None or self.response is not None)
 
 
 class InstructionsLoop:
@@ -84,6 +91,7 @@ class InstructionsLoop:
         self.tokens: Counter[str] = Counter()
         self.rows: list[dict[str, Any]] = []
         self.dedup = NearDuplicateIndex(threshold=config.dedup_threshold)
+        self.relevance = RelevanceGate(config.min_relevance) if config.min_relevance is not None else None
         # The attempt indexes this run may use: range(n * factor), or a shard's span (run/shards.py).
         self.attempts = attempts if attempts is not None else range(config.n * config.max_attempts_factor)
         self.next_index = self.attempts.start
@@ -142,6 +150,11 @@ class InstructionsLoop:
         cfg = self.config
         if len(self.rows) >= cfg.n:
             return None
+        for attempt in self.inflight:
+            if attempt.score_wanted:  # a prefill that decides an attempt: before anything new
+                part = attempt.score_wanted.pop(0)
+                messages = self._messages(attempt.user)
+                return (attempt.plan.index, f"score{part}"), self.relevance.request(messages, attempt.response, part)
         for attempt in self.inflight:
             if attempt.answer_wanted:
                 attempt.answer_wanted = False
@@ -224,6 +237,11 @@ class InstructionsLoop:
             if taken is None:
                 return  # asked again
             attempt.user, attempt.reason, attempt.user_final = *taken, True
+        elif kind.startswith("score"):
+            attempt.scores[int(kind[5:])] = completion
+            if len(attempt.scores) == 2:
+                attempt.relevance, attempt.reason = self.relevance.decide(attempt.scores[0], attempt.scores[1])
+                attempt.scoring = False
         else:
             attempt.response_tokens = completion.completion_tokens
             if completion.finish_reason == "error":
@@ -234,7 +252,10 @@ class InstructionsLoop:
                 attempt.reason = "response_truncated"
             else:
                 attempt.reason = check_text(completion.text, self.config.response_limits, "response")
+                attempt.reason = attempt.reason or response_defect(completion.text)
             attempt.response = completion.text.strip()
+            if attempt.reason is None and self.relevance is not None:
+                attempt.scoring, attempt.score_wanted = True, [0, 1]  # decided once both are back
         self._check_final()
         self._journal_decided()
 
@@ -247,6 +268,7 @@ class InstructionsLoop:
             if attempt.reason is not None:
                 continue
             reason = check_text(attempt.user, self.config.instruction_limits, "instruction")
+            reason = reason or instruction_defect(attempt.user)
             if reason is None:
                 reason = self.dedup.check(attempt.user)
                 if reason is None:
@@ -293,30 +315,5 @@ class InstructionsLoop:
         )
 
     def _record(self, attempt: _Attempt) -> dict[str, Any]:
-        plan, user = attempt.plan, attempt.user
-        record: dict[str, Any] = {
-            "attempt": plan.index,
-            "seed": plan.seed,
-            "method": plan.method,
-            "status": "rejected" if attempt.reason else "accepted",
-            "reason": attempt.reason,
-            "dedup_text": attempt.dedup_text,
-            "tokens": {"prompt": attempt.tokens["prompt"], "completion": attempt.tokens["completion"]},
-            "events": dict(attempt.events),
-        }
-        if record["status"] == "accepted":
-            messages = [*self._messages(user), Message(role="assistant", content=attempt.response)]
-            record["row"] = SFTRow(
-                messages=messages,
-                id=row_id(self.config.seed, plan.index, self.fingerprint),
-                method=plan.method,
-                topic=plan.topic,
-                task_type=plan.task.name if plan.task else None,
-                seed=plan.seed,
-                attempt=plan.index,
-                instruction_tokens=attempt.instruction_tokens,
-                response_tokens=attempt.response_tokens,
-            ).model_dump(mode="json")
-        elif user is not None:
-            record["instruction"] = user  # kept for audit of rejected attempts
-        return record
+        messages = self._messages(attempt.user) if attempt.user is not None else None
+        return attempt_record(attempt, messages, row_id(self.config.seed, attempt.plan.index, self.fingerprint))

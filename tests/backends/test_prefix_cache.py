@@ -80,3 +80,14 @@ def test_disabled_cache_reuses_nothing():
     cache.released(0, [1, 2, 3, 4])
     reuse = cache.plan(0, [1, 2, 3, 4, 5])
     assert reuse.source is None and reuse.keep == 0 and reuse.promote == 0
+
+
+def test_a_scoring_request_keeps_no_reused_kv_past_its_continuation_start():
+    cache = _cache()
+    prompt = [*CHAT, 1, 2, 3]
+    scored = [*prompt, 40, 41, 42]  # continuation tokens whose logits are needed
+    cache.plan(0, scored)
+    cache.released(0, scored)
+    again = cache.plan(0, [*prompt, 40, 41, 43], decode_from=len(prompt) - 1)
+    assert again.keep == len(prompt) - 1  # the shared prompt is reused, the logits rows are decoded
+    assert cache.plan(0, [*prompt, 50], decode_from=len(prompt) - 1).keep <= len(prompt) - 1

@@ -1,18 +1,28 @@
 """The HTTP backend's parts that need no server: options, retry timing, endpoint choice, the JSON
-schema spellings and the request bodies."""
+schema spellings, the request bodies and the reading of scoring replies."""
 
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import time
 
 import pytest
 
-from synthgen.backends.base import GenerationRequest, Message, SamplingParams
+from synthgen.backends.base import GenerationRequest, Message, ModelInfo, SamplingParams, score_request
 from synthgen.backends.server.endpoints import EndpointPool
 from synthgen.backends.server.options import ServerOptions, public_url
 from synthgen.backends.server.retry import BACKOFF_CAP, RETRY_AFTER_CAP, backoff, retry_after_seconds
+from synthgen.backends.server.scoring import (
+    MISALIGNED,
+    NO_TEMPLATE,
+    ScoreError,
+    ScoreJob,
+    Scorer,
+    Unscorable,
+    score_from,
+)
 from synthgen.backends.server.structured import SpellingState, fits, response_format, valid_json, without_lengths
 from synthgen.backends.server.wire import BadReply, StreamState, body, completion_from
 from synthgen.errors import SynthgenError
@@ -132,3 +142,86 @@ def test_replies_and_streams():
     assert state.text == "Hello" and state.finished and state.ended and state.completion().completion_tokens == 2
     with pytest.raises(BadReply):
         StreamState(chat=True).feed_line("data: {not json")
+
+
+LLAMA3 = (
+    "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n"
+    "{{ m['content'] }}<|eot_id|>{% endfor %}{% if add_generation_prompt %}"
+    "<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
+)
+
+
+def test_scoring_prompts_are_rendered_like_the_engine_renders_them():
+    info = ModelInfo(
+        name="m", chat_template=LLAMA3, bos_token="<|begin_of_text|>", eos_token="<|end_of_text|>", add_bos_token=True
+    )
+    scorer = Scorer(info)
+    assert scorer.chat_end == "<|eot_id|>"  # what the template writes after an answer, not the EOS text
+    job = scorer.job(score_request("Paris.", messages=[Message(role="user", content="Capital?")]))
+    # the server adds BOS itself, so the rendered one is dropped
+    assert job.prompt == "<|start_header_id|>user<|end_header_id|>\n\nCapital?<|eot_id|>" + (
+        "<|start_header_id|>assistant<|end_header_id|>\n\n"
+    )
+    assert job.sent == job.prompt + "Paris.<|eot_id|>"
+    assert scorer.job(score_request(" Paris.", prompt="Capital:")).end == "<|end_of_text|>"
+    with pytest.raises(ScoreError, match=NO_TEMPLATE):
+        Scorer(ModelInfo(name="m")).job(score_request("x", messages=[Message(role="user", content="y")]))
+
+
+def reply(tokens, values, offsets, text, prompt_tokens, completion_tokens=1) -> bytes:
+    logprobs = {"tokens": tokens, "token_logprobs": values, "text_offset": offsets, "top_logprobs": None}
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
+    return json.dumps(
+        {"choices": [{"text": text, "logprobs": logprobs, "finish_reason": "length"}], "usage": usage}
+    ).encode()
+
+
+# What llama-cpp-python's server (0.3) answered for the embedded model (values rounded): it leaves
+# out <|im_start|> (the model's BOS token), renders <|im_end|> as "" and counts offsets without them.
+CHAT = ScoreJob("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", "Hello world.", "<|im_end|>")
+CHAT_REPLY = reply(
+    ["user", "\n", "Hi", "", "\n", "ass", "istant", "\n", "Hello", " world", ".", "", "\n"],
+    [None, -3.31, -7.34, -9.1, -0.04, -0.05, -0.0, -0.0, -4.3, -7.08, -1.4, -2.13, -0.0],
+    [0, 4, 5, 7, 7, 8, 11, 17, 18, 23, 29, 30, 30],
+    CHAT.sent + "\n",
+    14,
+)
+
+
+def test_scoring_replies_are_cut_at_the_continuation():
+    done = score_from(CHAT_REPLY, CHAT)
+    assert done.token_logprobs == [-4.3, -7.08, -1.4] and done.end_logprob == -2.13
+    assert (done.text, done.prompt_tokens, done.completion_tokens) == ("Hello world.", 13, 0)
+    # without text_offset the token texts are laid end to end: the same cut
+    data = json.loads(CHAT_REPLY)
+    del data["choices"][0]["logprobs"]["text_offset"]
+    assert score_from(json.dumps(data).encode(), CHAT).token_logprobs == [-4.3, -7.08, -1.4]
+    # a token straddling the prompt's end counts as a continuation token
+    straddle = ScoreJob("Answer: ", "yes", "")
+    done = score_from(reply(["Answer", ":", " yes", "\n"], [None, -1.0, -2.0, -0.5], [0, 6, 7, 11], "", 3), straddle)
+    assert done.token_logprobs == [-2.0] and done.end_logprob is None
+    # an end text the server split into plain-text pieces gives no end_logprob, and the same cut
+    split = ScoreJob("Q:", " A.", "<e>")
+    tokens, offsets = ["Q", ":", " A", ".", "<", "e", ">", "\n"], [0, 1, 2, 4, 5, 6, 7, 8]
+    done = score_from(reply(tokens, [None, -1.0, -2.0, -3.0, -4.0, -5.0, -6.0, -7.0], offsets, "", 7), split)
+    assert done.token_logprobs == [-2.0, -3.0] and done.end_logprob is None and done.prompt_tokens == 4
+
+
+def test_replies_without_usable_prompt_logprobs():
+    # llama-server: `echo` ignored, the sampled token only, in the chat-style `content` list
+    llama_server = {"choices": [{"text": "", "logprobs": {"content": [{"token": "", "logprob": -0.4}]}}]}
+    with pytest.raises(Unscorable):
+        score_from(json.dumps(llama_server).encode(), CHAT)
+    with pytest.raises(Unscorable):  # the legacy format, but only the sampled token
+        score_from(reply(["\n"], [-0.1], [30], "\n", 14), CHAT)
+    with pytest.raises(Unscorable):  # no logprobs at all
+        score_from(b'{"choices": [{"text": "x"}]}', CHAT)
+    with pytest.raises(BadReply):  # not JSON: retried like a server error
+        score_from(b"<html>502</html>", CHAT)
+    # llama-cpp-python on a prompt not starting with BOS: every value is shifted by one token and the
+    # sampled one is missing; caught because the last entry is not the sampled token
+    raw = ScoreJob("Hello", " world.", "<|im_end|>")
+    shifted = reply(["Hello", " world", ".", ""], [None, -6.57, -14.97, -12.8], [0, 5, 11, 12], raw.sent + "\n", 4)
+    with pytest.raises(ScoreError, match="shifted"):
+        score_from(shifted, raw)
+    assert "llama-cpp-python" in MISALIGNED

@@ -5,12 +5,14 @@ Slow (the embedded model, small n); CI runs it. llama.cpp's `llama-server` (cont
 it with structured output in OpenAI's `json_schema` spelling and Magpie over `/v1/completions`.
 llama-cpp-python's server only honours `json_object` + schema and does not report its chat
 template, so there the backend has to fall back a spelling and take the template from
-`--chat-template-from`.
+`--chat-template-from`. Scoring requests (echo + logprobs) work on llama-cpp-python's server;
+llama-server ignores `echo`, so the backend must say it cannot score.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 
 import pytest
@@ -133,3 +135,36 @@ def test_llama_cpp_python_server_needs_the_json_object_spelling_and_a_template_f
     # its server answers OpenAI's json_schema spelling with a 500: the backend moved to json_object
     assert stats.get("schema_refused_json_schema", 0) >= 1, stats
     assert len(rows(out)) == 3
+
+
+def test_scoring_through_llama_cpp_python_server():
+    from synthgen.backends.base import Message
+    from synthgen.backends.model_file import embedded_model_path
+    from synthgen.backends.server import ServerBackend, ServerOptions
+    from synthgen.text.likelihood import signal_requests, signals_from
+
+    prompt = [Message(role="user", content="What is the capital of France?")]
+    on_topic, off_topic = "The capital of France is Paris.", "To bake bread, mix flour, water and yeast."
+    with llama_cpp_python_server() as url:
+        options = ServerOptions(base_urls=[url], concurrency=2, chat_template_from=embedded_model_path())
+        backend = ServerBackend(options)
+        assert backend.can_score() is True
+        done = backend.generate(signal_requests(prompt, on_topic) + signal_requests(prompt, off_topic))
+    for completion in done:
+        assert completion.finish_reason == "stop" and completion.error is None, completion.error
+        values = [*completion.token_logprobs, completion.end_logprob]
+        assert completion.token_logprobs and all(math.isfinite(v) and v <= 0.0 for v in values)
+    good, bad = signals_from(done[0], done[1]), signals_from(done[2], done[3])
+    assert good.relevance > bad.relevance and good.completeness > -2.0  # ends after "Paris."
+    assert backend.stats["scoring_requests"] == 5 and backend.stats.get("scoring_unsupported", 0) == 0
+
+
+def test_llama_server_cannot_score(server_url):
+    from synthgen.backends.base import Message, score_request
+    from synthgen.backends.server import ServerBackend, ServerOptions
+    from synthgen.backends.server.scoring import NO_ECHO
+
+    backend = ServerBackend(ServerOptions(base_urls=[server_url]))
+    assert backend.can_score() is False  # it ignores `echo`: only the sampled token's log-probability
+    [done] = backend.generate([score_request("Paris.", messages=[Message(role="user", content="Capital?")])])
+    assert (done.finish_reason, done.error) == ("error", NO_ECHO)

@@ -29,7 +29,20 @@ def test_cli_end_to_end_pairs_in_trl_shape(tmp_path):
     out = tmp_path / "run"
     # n=1: with the embedded 135M judge about 1 prompt in 20 survives the two-order check (README),
     # so each pair costs minutes; one pair still exercises every stage and the row contract.
-    command = [SYNTHGEN, "preferences", "--n", "1", "--out", str(out), "--seed", "3", "--min-margin", "0.5"]
+    command = [
+        SYNTHGEN,
+        "preferences",
+        "--n",
+        "1",
+        "--out",
+        str(out),
+        "--seed",
+        "3",
+        "--min-margin",
+        "0.5",
+        "--judge",
+        "llm",
+    ]
     proc = subprocess.run([*command, "--export", "reward"], capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, proc.stderr
     assert "done: 1 pairs" in proc.stdout and "judge A/B order agreement" in proc.stdout

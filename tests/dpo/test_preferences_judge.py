@@ -17,7 +17,7 @@ from synthgen.dpo.judge import (
     parse_pairwise,
     parse_rubric,
 )
-from synthgen.dpo.pairs import pair_drop_reason, select_pair
+from synthgen.dpo.pairs import select_pair
 
 RUBRIC = {"rationale": "Clear and right.", "helpfulness": 8, "correctness": 9, "instruction_following": 7, "clarity": 6}
 
@@ -70,10 +70,30 @@ def test_select_pair_strategies_and_ties():
         select_pair({0: 1.0}, Strategy.best_worst, 0)
 
 
-def test_pair_drop_reasons():
+def test_pair_verdict_drop_reasons_with_the_llm_judge():
+    from synthgen.dpo.attempt import Candidate
+    from synthgen.dpo.config import JudgeKind, PreferencesConfig
+    from synthgen.dpo.judge import RubricScores
+    from synthgen.dpo.verdict import pair_verdict
+
+    cfg = PreferencesConfig(n=1, out="x", judge=JudgeKind.llm, min_margin=1.0)
+
+    def cand(text: str, score: int) -> Candidate:
+        c = Candidate(index=0, principle="helpful", temperature=0.7, seed=0, text=text)
+        c.scores = RubricScores(
+            rationale="r", helpfulness=score, correctness=score, instruction_following=score, clarity=score
+        )
+        return c
+
     long_a = "Water boils at one hundred degrees Celsius at sea level, and lower on mountains."
-    assert pair_drop_reason("Same.", " Same. ", 3.0, 1.0, 0.9) == "identical"
-    assert pair_drop_reason(long_a, long_a.replace("mountains", "mountain"), 3.0, 1.0, 0.9) == "near_identical"
-    assert pair_drop_reason("Paris.", "Lyon, I think.", 0.0, 1.0, 0.9) == "tie"
-    assert pair_drop_reason("Paris.", "Lyon, I think.", 0.75, 1.0, 0.9) == "low_margin"
-    assert pair_drop_reason("Paris.", "Lyon, I think.", 1.0, 1.0, 0.9) is None
+    assert pair_verdict(cfg, cand("Same.", 8), cand(" Same. ", 3)) == (None, "identical")
+    assert pair_verdict(cfg, cand(long_a, 8), cand(long_a.replace("mountains", "mountain"), 3)) == (
+        None,
+        "near_identical",
+    )
+    assert pair_verdict(cfg, cand("Paris.", 5), cand("Lyon, I think.", 5)) == (None, "tie")
+    low = cand("Lyon, I think.", 5)
+    low.scores = low.scores.model_copy(update={"helpfulness": 6})  # mean 5.25: a 0.75 gap
+    assert pair_verdict(cfg, cand("Paris.", 6), low) == (None, "low_margin")
+    assert pair_verdict(cfg, cand("Paris.", 6), cand("Lyon, I think.", 5)) == ("a", None)
+    assert pair_verdict(cfg, cand("Lyon, I think.", 5), cand("Paris.", 6)) == ("b", None)

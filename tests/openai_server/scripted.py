@@ -3,7 +3,9 @@
 `ScriptedServer` runs `http.server.ThreadingHTTPServer` in a background thread on a free port
 (use it as a context manager, or `start()`/`stop()`). It answers `GET /v1/models`, `GET /props`
 (when given), `POST /v1/chat/completions` and `POST /v1/completions`, plain JSON or, when the
-body asks for `stream: true`, server-sent events ending in `data: [DONE]`.
+body asks for `stream: true`, server-sent events ending in `data: [DONE]`. A completions request
+with `logprobs` (a scoring request: `echo: true`) is answered by a toy language model in the
+reply format of the server named by `scoring` (echo.py).
 
 By default the reply is a pure function of the request (its messages or prompt and its seed,
 as synthgen's fake backend does) and, when a `response_format` spelling the server honours
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from openai_server import echo
 from synthgen.backends.fake import fill_schema, pseudo_sentence
 
 SCHEMA_IN_PROMPT = "matching this JSON schema:\n"  # what synthgen's "prompt" spelling appends
@@ -136,7 +139,9 @@ class ScriptedServer:
     prompt. `delay`: seconds before each POST is answered (a number, or a function of the body).
     `text`: the plain-text answer as a function of the body. `chunk_delay`: seconds between
     streamed chunks. `api_key`: answer any request without `Authorization: Bearer <api_key>`
-    with a 401, as OpenAI and vLLM's `--api-key` do.
+    with a 401, as OpenAI and vLLM's `--api-key` do. `scoring`: how completions with `logprobs`
+    are answered (echo.py MODES: "echo" as vLLM, "hide-specials" as llama-cpp-python, "no-echo",
+    "llama-server", "refuse").
     """
 
     def __init__(
@@ -150,6 +155,7 @@ class ScriptedServer:
         text: Callable[[dict[str, Any]], str] = reply_text,
         chunk_delay: float = 0.0,
         api_key: str | None = None,
+        scoring: str = "echo",
     ):
         self.models = list(models)
         self.props = props
@@ -160,6 +166,9 @@ class ScriptedServer:
         self.text = text
         self.chunk_delay = chunk_delay
         self.api_key = api_key
+        if scoring not in echo.MODES:
+            raise ValueError(f"scoring must be one of {echo.MODES}")
+        self.scoring = scoring
         self.faults: deque[Fault] = deque()
         self.seen: list[Seen] = []
         self.connections = 0
@@ -362,6 +371,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(seen, fault.status, {"error": {"code": fault.status, "message": message}})
         if fault.kind == "garbage":
             return self._send(seen, 200, b'{"choices": [{"message": ')  # cut off mid-object
+        if self.path == "/v1/completions" and body.get("logprobs") is not None:
+            return self._json(seen, *echo.answer(owner.scoring, body, body.get("model")))
         fmt = body.get("response_format")
         if owner.reject_json_schema and isinstance(fmt, dict) and fmt.get("type") == "json_schema":
             return self._json(seen, 500, {"error": {"code": 500, "message": REFUSAL, "type": "server_error"}})

@@ -8,6 +8,8 @@ returns it in order; `stream` keeps `concurrency` requests in flight from a feed
 completion back the moment it arrives, drops the ones the feed no longer wants, and (with
 `stream`) streams chat answers so the feed's `check_partial` can stop a bad one early. The API key comes from
 an environment variable and appears nowhere else: not in errors, the manifest or the card.
+Scoring requests go out as echoed `/v1/completions` prompts (scoring.py); `can_score` asks one
+server once whether it returns prompt log-probabilities, so `--judge auto` can choose before a run.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from synthgen.backends.server.client import RequestRunner
 from synthgen.backends.server.discovery import discover, pick_model, template_from_file
 from synthgen.backends.server.endpoints import EndpointPool
 from synthgen.backends.server.options import BACKEND_NAME, ServerOptions, public_url
+from synthgen.backends.server.scoring import MISALIGNED, NO_ECHO, Scorer
 from synthgen.backends.server.structured import SpellingState
 
 NO_TEMPLATE = (
@@ -48,7 +51,10 @@ class ServerBackend:
         self.parallel = options.concurrency  # what callers size batches by, as with llama.cpp's slots
         self.stats: Counter = Counter()
         self.spellings: dict[str, SpellingState] = {}  # per server: the JSON-schema spelling it accepts
+        self.scorable: dict[str, bool] = {}  # per server: whether it returned prompt log-probabilities
         self._info: ModelInfo | None = None
+        self._scorer: Scorer | None = None
+        self._can_score: bool | None = None
 
     def scrub(self, text: str) -> str:
         """`text` without the API key in it (a server may echo a header back in an error)."""
@@ -94,6 +100,24 @@ class ServerBackend:
             )
         return self._info
 
+    def can_score(self) -> bool:
+        """Whether scoring requests work on these servers: known from any scoring request answered
+        so far, else one tiny scoring request to one server (the fleet serves one model, usually on
+        one kind of server). A reply without usable prompt log-probabilities (none, or shifted) is
+        a lasting False; a probe lost to server errors says False this time and asks again next time."""
+        if self._can_score is None:
+            if any(self.scorable.values()):
+                self._can_score = True
+            elif len(self.scorable) == len(self.pool.endpoints):  # every server answered without them
+                self._can_score = False
+            else:
+                self.stats["scoring_probes"] += 1
+                [probe] = self.generate([self.scorer.probe()])
+                if probe.finish_reason != "error" or probe.error in (NO_ECHO, MISALIGNED):
+                    self._can_score = probe.finish_reason != "error"
+                return probe.finish_reason != "error"
+        return self._can_score
+
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
         """Send every request (at most `concurrency` at once); completions in request order."""
         if not requests:
@@ -124,10 +148,16 @@ class ServerBackend:
             limits=httpx2.Limits(max_connections=size, max_keepalive_connections=size),
         )
 
+    @property
+    def scorer(self) -> Scorer:
+        if self._scorer is None:
+            self._scorer = Scorer(self.model_info())  # the chat template Magpie uses renders scored chats
+        return self._scorer
+
     def _runner(self, client: httpx2.AsyncClient) -> RequestRunner:
         return RequestRunner(
             client, self.pool, self.model, self.headers, self.options.timeout, self.options.max_retries,
-            self.options.structured_output, self.stats, self.scrub, self.spellings,
+            self.options.structured_output, self.stats, self.scrub, self.spellings, self.scorer, self.scorable,
         )  # fmt: skip
 
     async def _stream(self, feed: RequestFeed) -> None:

@@ -3,10 +3,12 @@
 Everything that can go wrong with a server is handled here, per request, so the backend only
 schedules: 429/5xx/timeouts/dropped connections/unreadable replies are retried with backoff on
 the least-loaded server that is up (retry.py, endpoints.py); a server that ignores the JSON
-schema moves to the next spelling and the request is sent again (structured.py); a 4xx the
-server will never accept becomes that request's error Completion, as the contract asks. A
-request that runs out of retries while every server is down raises ServersDown, which ends the
-run (what was journaled stays; a rerun resumes).
+schema moves to the next spelling and the request is sent again (structured.py); a server
+that cannot score (no prompt log-probabilities, scoring.py) is skipped by scoring requests from
+then on, and once none can, they end as error Completions; a 4xx the server will never accept
+becomes that request's error Completion, as the contract asks. A request that runs out of
+retries while every server is down raises ServersDown, which ends the run (what was journaled
+stays; a rerun resumes).
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ import httpx2
 from synthgen.backends.base import Completion, GenerationRequest
 from synthgen.backends.server.endpoints import Endpoint, EndpointPool
 from synthgen.backends.server.retry import RETRYABLE_STATUS, backoff, retry_after_seconds
+from synthgen.backends.server.scoring import (
+    NO_ECHO,
+    ScoreError,
+    ScoreJob,
+    Scorer,
+    Unscorable,
+    refuses_scoring,
+    score_body,
+    score_from,
+)
 from synthgen.backends.server.structured import PROMPT_RETRIES, SpellingState, valid_json
 from synthgen.backends.server.wire import BadReply, StreamState, body, completion_from, path_of
 from synthgen.errors import SynthgenError
@@ -82,30 +94,52 @@ class RequestRunner:
         stats: Counter,
         scrub: Callable[[str], str],
         spellings: dict[str, SpellingState],
+        scorer: Scorer | None = None,
+        scorable: dict[str, bool] | None = None,
     ):
         self.client, self.pool, self.model, self.headers = client, pool, model, headers
         self.timeout, self.max_retries, self.structured = timeout, max_retries, structured
         self.stats, self.scrub = stats, scrub
         self.spellings = spellings  # what each server accepts, learnt once per backend
+        self.scorer = scorer
+        self.scorable = {} if scorable is None else scorable  # per server: can it score, once seen
+
+    def _score_job(self, request: GenerationRequest) -> ScoreJob | Completion:
+        """A scoring request's prompt, or its error Completion (no template to render it with)."""
+        self.stats["scoring_requests"] += 1
+        try:
+            if self.scorer is None:
+                raise ScoreError(NO_ECHO)
+            return self.scorer.job(request)
+        except ScoreError as exc:
+            self.stats["scoring_failed"] += 1
+            return Completion(finish_reason="error", error=str(exc))
 
     def spelling_state(self, endpoint: Endpoint) -> SpellingState:
         return self.spellings.setdefault(endpoint.url, SpellingState(self.structured))
 
     async def run(self, request: GenerationRequest, partial: Partial | None = None) -> Completion:
+        job = self._score_job(request) if request.scoring else None
+        if isinstance(job, Completion):
+            return job
         retries = prompt_retries = 0
         while True:
-            endpoint = self.pool.pick()
+            skip = frozenset(url for url, able in self.scorable.items() if not able) if job is not None else frozenset()
+            if len(skip) == len(self.pool.endpoints):  # (only scoring requests skip servers)
+                self.stats["scoring_unsupported"] += 1
+                return Completion(finish_reason="error", error=NO_ECHO)
+            endpoint = self.pool.pick(skip)
             if endpoint is None:  # all down: wait for the first to come back, as a retry
                 retries += 1
                 if retries > self.max_retries:
                     raise ServersDown(self.scrub(self.pool.describe_down()))
-                await asyncio.sleep(max(0.05, self.pool.wait_hint()))
+                await asyncio.sleep(max(0.05, self.pool.wait_hint(skip)))
                 continue
             state = self.spelling_state(endpoint) if request.json_schema is not None else None
             spelling = state.spelling if state is not None else None
             try:
-                completion = await self._send(endpoint, request, spelling, partial)
-            except (Retryable, _Rejected) as exc:
+                completion = await self._send(endpoint, request, spelling, partial, job)
+            except (Retryable, _Rejected, Unscorable, ScoreError) as exc:
                 failure = exc
             except BaseException:
                 self.pool.release(endpoint, ok=True)  # cancelled (the feed no longer wants it), not failed
@@ -113,6 +147,14 @@ class RequestRunner:
             else:
                 failure = None
             if failure is not None:
+                if job is not None and (isinstance(failure, Unscorable) or refuses_scoring(failure)):
+                    self.pool.release(endpoint, ok=True)  # the server works; it cannot score
+                    self.scorable[endpoint.url] = False  # ask another server, or end as NO_ECHO
+                    continue
+                if isinstance(failure, ScoreError):
+                    self.pool.release(endpoint, ok=True)
+                    self.stats["scoring_failed"] += 1
+                    return Completion(finish_reason="error", error=str(failure))
                 if state is not None and spelling != "prompt" and refuses_format(failure) and state.demote(spelling):
                     self.pool.release(endpoint, ok=True)
                     self.stats[f"schema_refused_{spelling}"] += 1  # send again in the next spelling
@@ -133,6 +175,9 @@ class RequestRunner:
                 await asyncio.sleep(backoff(retries, failure.retry_after))
                 continue
             self.pool.release(endpoint, ok=True)
+            if job is not None:
+                self.scorable[endpoint.url] = True
+                self.stats["scored_tokens"] += len(completion.token_logprobs or [])
             if state is None or completion.finish_reason != "stop":
                 return completion
             if valid_json(completion.text, request.json_schema):
@@ -148,12 +193,17 @@ class RequestRunner:
             return completion
 
     async def _send(
-        self, endpoint: Endpoint, request: GenerationRequest, spelling: str | None, partial: Partial | None
+        self,
+        endpoint: Endpoint,
+        request: GenerationRequest,
+        spelling: str | None,
+        partial: Partial | None,
+        job: ScoreJob | None = None,
     ) -> Completion:
-        chat = request.messages is not None
+        chat = request.messages is not None and job is None  # scoring: raw /completions with echo
         stream = partial is not None and chat
-        payload = body(request, self.model, spelling, stream)
-        url = endpoint.url + path_of(request)
+        payload = score_body(job, self.model) if job is not None else body(request, self.model, spelling, stream)
+        url = endpoint.url + ("/completions" if job is not None else path_of(request))
         self.stats["requests"] += 1
         try:
             async with asyncio.timeout(self.timeout):
@@ -161,7 +211,7 @@ class RequestRunner:
                     return await self._streamed(url, payload, partial)
                 reply = await self.client.post(url, json=payload, headers=self.headers)
                 self._check_status(reply.status_code, reply.content, reply.headers)
-                return completion_from(reply.content, chat)
+                return score_from(reply.content, job) if job is not None else completion_from(reply.content, chat)
         except TimeoutError:
             raise Retryable(f"timeout after {self.timeout:g} s") from None
         except httpx2.ConnectError:

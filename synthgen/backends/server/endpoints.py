@@ -45,10 +45,11 @@ class EndpointPool:
     def __init__(self, urls: list[str]):
         self.endpoints = [Endpoint(url) for url in urls]
 
-    def pick(self) -> Endpoint | None:
-        """The least-loaded server that is up, or None when all are down (see `wait_hint`)."""
+    def pick(self, skip: frozenset[str] = frozenset()) -> Endpoint | None:
+        """The least-loaded server that is up, or None when all are down (see `wait_hint`).
+        Servers whose URL is in `skip` (known unable to serve this kind of request) are left out."""
         now = time.monotonic()
-        up = [e for e in self.endpoints if e.up(now)]
+        up = [e for e in self.endpoints if e.up(now) and e.url not in skip]
         if not up:
             return None
         chosen = min(up, key=lambda e: (e.in_flight, e.last_used))
@@ -70,10 +71,10 @@ class EndpointPool:
             pause = min(DOWN_MAX, DOWN_FIRST * 2 ** (endpoint.failures - 1))
             endpoint.down_until = time.monotonic() + pause
 
-    def wait_hint(self) -> float:
-        """Seconds until the first down server may be tried again."""
+    def wait_hint(self, skip: frozenset[str] = frozenset()) -> float:
+        """Seconds until the first down server (not in `skip`) may be tried again."""
         now = time.monotonic()
-        return max(0.0, min(e.down_until for e in self.endpoints) - now)
+        return max(0.0, min((e.down_until for e in self.endpoints if e.url not in skip), default=0.0) - now)
 
     def all_down(self) -> bool:
         now = time.monotonic()
