@@ -295,6 +295,7 @@ _NOT_DROPS = {
     "pairwise_checks",
     "pairwise_orders_agree",
     "judge_retries",
+    "candidates_added",
     "control_pairs",
     "control_right",
     "control_wrong",

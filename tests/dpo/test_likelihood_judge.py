@@ -206,5 +206,7 @@ def test_best_worst_candidates_come_two_at_a_time_until_a_pair_passes(tmp_path):
     assert min(sizes) >= 2 and max(sizes) > 2
     records = [json.loads(line) for line in (out / "journal.jsonl").read_text().splitlines()]
     made = [len((r.get("row") or r).get("candidates", [])) for r in records]
-    counters = json.loads((out / "manifest.json").read_text())["counters"]
-    assert counters["candidates_added"] == sum(m - 2 for m in made if m)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counters"]["candidates_added"] == sum(m - 2 for m in made if m)
+    assert "candidates_added" not in manifest["drops"]  # an event, not a reason an attempt was dropped
+    assert manifest["counters"]["attempts"] == manifest["counters"]["accepted"] + sum(manifest["drops"].values())
