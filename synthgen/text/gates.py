@@ -88,17 +88,20 @@ def check_text(text: str, limits: GateLimits, prefix: str) -> str | None:
 
 _FIELD = r"(?:instruction|input|output|topic|task|text|passage|question|answer|response|request|prompt)"
 _RESIDUE = re.compile(
-    rf"\{{\{{\s*(?:\d*|{_FIELD})\s*\}}\}}"  # {{input}}, {{}}, {{0}}: template variables
+    rf"\{{\{{\s*(?:\d*|{_FIELD})\s*\}}\}}|\{{\{{\w{{1,30}}\}}\}}"  # {{input}}, {{}}, {{0}}, {{title}}
+    r"|\{%"  # {% include %}: template tags
     r"|\$\{\w{0,40}\}"  # ${topic}: the string.Template syntax of prompts/
     r"|[\"']instruction[\"']\s*:"  # the JSON reply written into its own field
-    r"|\A\s*(?:\{\{|\}\})",  # a template brace opening the text
+    r"|\A\s*(?:\{\{|\}\})"  # a template brace opening the text
+    r"|[{\[]\s*<[^<>\n]{1,30}>\s*[}\]]",  # {<text>}: a placeholder inside template braces
     re.IGNORECASE,
 )
 # [industry], [Your Name], [insert topic here], <placeholder>, <your name>: blanks left for a user
 # to fill. Not list literals ([1, 2]), indexing (a[i]), markdown links ([text](url)), checkboxes
 # ([x]) or HTML tags (<div>): the bracket holds three or more letters, opens a word, is no link.
 _PLACEHOLDER = re.compile(
-    r"(?<![\w\]\[])\[[A-Za-z][A-Za-z' /-]{2,40}\](?!\()"
+    r"(?<![\w\]\[])\[[A-Za-z][A-Za-z_' /-]{2,40}\](?!\()"
+    r"|[\[<{]\s*(?:your|insert|enter)\b"  # [Your Input], <Your instructions here, {Your text}
     r"|<\s*(?:placeholder|insert[^<>\n]{0,30}|your[^<>\n]{0,30}|[a-z]+(?:[ _][a-z]+){1,4})\s*>",
     re.IGNORECASE,
 )
@@ -109,9 +112,16 @@ _FORMAT_TALK = re.compile(
     r"\bfields?\s+[\"'](?:instruction|input)[\"']|[\"'](?:instruction|input)[\"']\s+(?:field|key)s?\b"
     r"|\binstruction (?:field|key)s?\b"
     r"|\b(?:answer|response|reply)s?\b[^.\n]{0,30}\bempty strings?\b|\bmust be an empty string\b"
-    r"|\bmust stand on its own\b|\bsentences written by (?:you|me)\b|\ba user might send\b"
+    r"|\binput field\b[^.\n]{0,40}\bempty string|\bmust stand on its own\b|\bsentences written by (?:you|me)\b"
+    r"|\ba user might send\b|\ba request (?:that a user might send )?to an AI assistant\b"
     r"|\b(?:the|this|in) output format (?:is|must|should|will|you)\b|\bthe output format of the (?:reply|answer)\b"
-    r"|(?:^|[.!?:*]\s+)(?:the|this|your) (?:instructions?|request) (?:is|are|must|should|will)\b",
+    r"|(?:^|[.!?:*]\s+)(?:the|this|your) (?:instructions?|request) (?:is|are|must|should|will)\b"
+    # "the instruction" as a thing (a user says what they want, not "the instruction"); not the
+    # CPU's instruction pointer, set, register ...
+    r"|\b(?:this|the|following|my|your) instruction\b(?! (?:pointer|sets?|cache|register|decoder|cycle|fetch|queue))"
+    r"|\bAI assistant(?:'s)? request\b|\brequest (?:from|for) (?:the|an|your) AI assistant\b"
+    r"|\brequest (?:that was |which was )?sent to (?:me|you)\b|\brequested request\b"
+    r"|\bplaceholders? for the input\b",
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -152,6 +162,7 @@ def instruction_defect(text: str) -> str | None:
 _ASK = (
     r"(?:how|what) (?:can|may|could|shall) i (?:help|assist|do for)"
     r"|what (?:would you like|do you want|do you need|is the (?:text|passage|input))"
+    r"|what(?:'?s| is) (?:your (?:request|question|task)|on your mind)"
     r"|(?:i'?m|i am) (?:here|ready|standing by)(?: and ready)?(?: to (?:help|assist)| for| when)"
     r"|(?:please|kindly|could you|can you|would you)[, ]+(?:please )?(?:provide|share|send|paste|give|tell|specify"
     r"|clarify|enter|include|let me know)(?: me)?(?: with)? (?:the|your|a|an|some|more|any|me|additional|further"
@@ -161,11 +172,13 @@ _ASK = (
 )
 _SUPPORT = (
     r"(?:i'?m|i am|i'?d|i would|i'?ll|i will)(?: be)? (?:more than |very |so )?(?:happy|glad|delighted|pleased"
-    r"|able|willing|here)(?: to)? (?:help|assist)|let me know|feel free|go ahead|thanks?\b|thank you"
+    r"|able|willing|here)(?: to)? (?:help|assist)|i can (?:help|assist)|let me know|feel free|go ahead|thanks?\b"
+    r"|thank you"
 )
-_OPENER = r"(?:(?:sure|certainly|of course|absolutely|okay|ok|great|yes|hello|hi|hey)\b[\s!,.]*)*"
+_OPENER = r"(?:(?:sure|certainly|of course|absolutely|okay|ok|great|yes|hello|hi|hey|now)\b[\s!,.]*)*"
 _ASK_SENTENCE = re.compile(rf"^{_OPENER}(?:{_ASK})", re.IGNORECASE)
 _SUPPORT_SENTENCE = re.compile(rf"^{_OPENER}(?:{_SUPPORT})|^{_OPENER}$", re.IGNORECASE)
+_PERSONA = re.compile(r"^(?:I'm|I am|My name is) [A-Z][a-z]+\b")  # "I am Ember, a skilled guide."
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n+")
 
 
@@ -176,7 +189,8 @@ def is_non_answer(text: str) -> bool:
     sentences = [s.strip(" *-\"'") for s in _SENTENCE.split(text.strip().replace("\u2019", "'"))]
     sentences = [s for s in sentences if s]
     asks = [bool(_ASK_SENTENCE.search(s)) for s in sentences]
-    return any(asks) and all(a or _SUPPORT_SENTENCE.search(s) for a, s in zip(asks, sentences, strict=True))
+    others = [s for a, s in zip(asks, sentences, strict=True) if not a]
+    return any(asks) and all(_SUPPORT_SENTENCE.search(s) or _PERSONA.search(s) for s in others)
 
 
 def response_defect(text: str) -> str | None:

@@ -26,6 +26,9 @@ RESIDUE = [
     "*Summarise the passage on personal finance.\n\n{1. Include the provided passage in a summary.",
     "Write a short poem about ${topic} in four lines.",
     '{"instruction": "Explain photosynthesis to a child", "input": ""}',
+    "Summarise the given passage.\n\n{% include <script> %} *",
+    "{{title}}, a summary of the passage, in two lines.",
+    "{<text>} Rewrite the provided passage in a new style.",
 ]
 PLACEHOLDER = [
     "Can you provide a detailed outline of the steps to prepare for a job interview in [industry]?",
@@ -34,6 +37,9 @@ PLACEHOLDER = [
     "Ensure you have the latest patch for [insert cybersecurity topic] available",
     "Describe the <placeholder> in three sentences.",
     "Write an email to <your manager> asking for two days of leave.",
+    "Sow a seed of the [plant_name] in a small container.",
+    "<Your instructions here, please.",
+    "Rewrite this text in a friendly tone.\n\n{Your text goes here}",
 ]
 FORMAT_TALK = [
     "Reply with JSON only, with the field 'instruction' set to a question about volcanoes.",
@@ -42,6 +48,11 @@ FORMAT_TALK = [
     "Explain the water cycle.\n\nThe instructions are in the form of a piece of writing that requires editing.",
     "This is a request to summarise the given passage.\n\n2 to 5 sentences written by you",
     "Write one request that a user might send to an AI assistant about gardening.",
+    "Send a request to an AI assistant with multiple creative ideas for cities.",
+    "Please make sure you provide an input field that contains an empty string.",
+    "Summarise the passage using only 2 to 5 sentences.\n\nHere is the instruction:",
+    "This is your default response to an AI assistant request.",
+    "Rewrite the text.\n\nThis is one request that was sent to me by a reader.",
 ]
 NON_ANSWERS = [
     "I'm ready to assist you. What can I help you with today?",
@@ -51,6 +62,9 @@ NON_ANSWERS = [
     "Of course. Could you share more details about the topic you have in mind?",
     "Hello! I'm here to help. What would you like to know?",
     "To help you better, I need more information about your situation. Let me know!",
+    "I'm ready to help. What's your request?",
+    "I can assist with any kind of guidance you need. Now, what's on your mind?",
+    "I am Ember, a brave and skilled warrior. I'm here to help with your daily tasks. What can I assist you with?",
 ]
 LEGIT_INSTRUCTIONS = [
     "Convert this CSV to JSON:\n\nname,age\nAlice,30\nBob,25",
@@ -67,6 +81,10 @@ LEGIT_INSTRUCTIONS = [
     "Summarise the following passage in 2 to 5 sentences.\n\nThe council voted to expand bike lanes.",
     "What is the output format of the ls -l command?",
     "Explain the Jinja expression {{ user.name }} in a Flask template.",
+    "Explain how gravity keeps the Moon in orbit (your answer should be short).",
+    "Write an AI assistant's reply to a customer who asks about a late parcel.",
+    "What does the instruction pointer register do in an x86 CPU?",
+    "Translate the instructions on this medicine label into plain English.",
 ]
 LEGIT_ANSWERS = [
     "Sure, I'd be happy to help! Photosynthesis turns light into chemical energy in the leaves.",
@@ -77,6 +95,7 @@ LEGIT_ANSWERS = [
     "What can I help you with today? is a common greeting a shop assistant uses. It invites the customer "
     "to say what they need without pressure.",
     "I'm happy to help! Have a wonderful trip to Lisbon.",
+    "I am Ember, a guide in the mountains. The best trail for beginners starts at the north lake.",
 ]
 
 
