@@ -40,6 +40,24 @@ def manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text())
 
 
+def assert_kept_incomplete(out: Path, reason: str) -> list[dict]:
+    """A run that stopped early left a dataset that loads, marked incomplete in manifest and card
+    with `reason`; returns its rows (as many as the manifest says)."""
+    from datasets import load_dataset
+
+    meta = manifest(out)
+    assert meta["status"] == "incomplete" and meta["stop"]["reason"] == reason, meta.get("stop")
+    assert "**incomplete** (stopped early, " + reason in (out / "README.md").read_text()
+    if meta["rows"] == 0:  # `datasets` refuses a split with no rows; the shard still has the columns
+        import pyarrow.parquet as pq
+
+        assert pq.read_table(out / "data" / "train-00000-of-00001.parquet").num_rows == 0
+        return []
+    rows = load_dataset(str(out), split="train").to_list()
+    assert len(rows) == meta["rows"]
+    return rows
+
+
 @pytest.fixture(scope="module")
 def vocab_model():
     """The embedded model's vocabulary only (no weights): for llama.cpp's grammar parser and sampler."""

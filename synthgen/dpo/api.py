@@ -264,26 +264,32 @@ def preferences(
             config, backend, judge_engine, prompt_set, run.journal, fingerprint, source, pre, attempts
         )
         loop.load(run.records)
-        run.run(loop, range(config.n), progress)
-        rows = run.rows
-        run.write_data(rows, PREFERENCE_FEATURES)
-        if config.export is Export.reward:
-            run.write_data([reward_row(r) for r in rows], REWARD_FEATURES, REWARD_FILE, key="data_reward")
-        else:
-            (run.path / REWARD_FILE).unlink(missing_ok=True)  # left by an earlier --export reward on this folder
-            run.manifest["data_reward"] = None
+        def keep(rows: list[dict[str, Any]]) -> None:
+            run.write_data(rows, PREFERENCE_FEATURES)
+            if config.export is Export.reward:
+                run.write_data([reward_row(r) for r in rows], REWARD_FEATURES, REWARD_FILE, key="data_reward")
+            else:
+                (run.path / REWARD_FILE).unlink(missing_ok=True)  # left by an earlier --export reward on this folder
+                run.manifest["data_reward"] = None
+
+        run.run(loop, range(config.n), progress, keep=keep)
         if len(loop.rows) < config.n:
-            run.write_manifest("incomplete")
-            drops = sorted(run.manifest["drops"].items(), key=lambda kv: -kv[1])[:3]
+            drops = sorted(run.totals(loop)["drops"].items(), key=lambda kv: -kv[1])[:3]
             top = ", ".join(f"{k}={v}" for k, v in drops)
             made = f"{len(loop.rows)}/{config.n} pairs made and kept in {run.path} (top drops: {top or 'none'})"
             if source is not None:
                 option = "--candidates-from" if candidates_from is not None else "--prompts-from"
-                raise SynthgenError(
-                    f"{option} {source.path} is exhausted after {len(loop.attempts)} prompts: {made}",
-                    exit_code=1,
+                short = SynthgenError(
+                    f"{option} {source.path} is exhausted after {len(loop.attempts)} prompts: {made}", exit_code=1
                 )
-            raise SynthgenError(f"gave up after {loop.next_index - loop.attempts.start} prompts: {made}", exit_code=1)
+                run.stop(short, reason="exhausted")
+            else:
+                short = SynthgenError(
+                    f"gave up after {loop.next_index - loop.attempts.start} prompts: {made}", exit_code=1
+                )
+                run.stop(short)
+            raise short
+        run.keep()
         run.write_manifest("complete")
         part.finish()
         return run.result()

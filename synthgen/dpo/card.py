@@ -21,6 +21,7 @@ from synthgen.run.card import (
     front_matter,
     hub_meta,
     made_with,
+    status_text,
 )
 from synthgen.run.diversity import diversity_section
 from synthgen.run.licensing import card_license, license_section
@@ -143,7 +144,7 @@ def render_preferences_card(manifest: dict[str, Any]) -> str:
 
 Preference pairs for DPO and reward modelling, generated locally with
 {made_with(manifest.get("synthgen_version"))} {engine_phrase(manifest.get("model"))}, with an AI judge.
-Status: **{manifest.get("status", "running")}**, {rows} pairs.
+Status: {status_text(manifest, "pairs")}, {rows} pairs.
 
 ## Format
 

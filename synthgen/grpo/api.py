@@ -233,8 +233,8 @@ def run_problems(
             stages=solve_stages(solve, backends, config.seed), first=first, **sizing,
         )  # fmt: skip
         loop.load(run.records)
-        run.run(loop, range(config.n), progress)
-        run.write_data(run.rows, PROBLEM_FEATURES)
+        run.run(loop, range(config.n), progress, keep=lambda rows: run.write_data(rows, PROBLEM_FEATURES))
+        run.keep()
         if solve is not None:
             finish_solve(solve, run.journal.read(), run.manifest, run.path)
         run.write_manifest("complete")

@@ -15,7 +15,7 @@ from typing import Any
 
 from synthgen.grpo.sourcing.card import provenance_sentence, source_card_section
 from synthgen.grpo.sourcing.requests import CREATIVE, PRECISE
-from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
+from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with, status_text
 from synthgen.run.diversity import diversity_section
 from synthgen.run.licensing import card_license, license_section
 from synthgen.run.provenance import (
@@ -162,7 +162,7 @@ def render_problems_card(manifest: dict[str, Any]) -> str:
 Verifiable {kind} problems for reinforcement learning with verifiable rewards (GRPO), generated
 procedurally by {made_with(manifest.get("synthgen_version"))}: every gold
 answer is constructed first and self-checked by an independent computation (sympy, enumeration
-or brute force). {provenance_sentence(config)} Status: **{manifest.get("status")}**, {rows} rows.
+or brute force). {provenance_sentence(config)} Status: {status_text(manifest)}, {rows} rows.
 
 ## Format
 

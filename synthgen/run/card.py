@@ -117,3 +117,15 @@ def made_with(version: str | None) -> str:
     url = project_url()
     name = f"[synthgen]({url})" if url else "synthgen"
     return f"{name} {version or ''}".rstrip()
+
+
+def status_text(manifest: dict[str, Any], unit: str = "rows") -> str:
+    """The card's status: 'complete', or for a run that stopped early why and how to go on, so a
+    reader of an incomplete dataset knows it is one before training on it."""
+    status = manifest.get("status", "running")
+    stop = manifest.get("stop")
+    if status != "incomplete" or not stop:
+        return f"**{status}**"
+    wanted = (manifest.get("config") or {}).get("n")
+    asked = f" before the {wanted} {unit} asked for" if wanted is not None else ""
+    return f"**incomplete** (stopped early, {stop.get('reason')}{asked}; rerunning the same command resumes it)"

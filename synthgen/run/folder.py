@@ -57,13 +57,16 @@ class RunFolder:
 
     def read_manifest(self) -> dict[str, Any] | None:
         try:
-            return json.loads((self.path / MANIFEST).read_text())
+            manifest = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             raise SynthgenError(f"cannot read {self.path / MANIFEST}: {exc}") from None
+        if not isinstance(manifest, dict):
+            raise SynthgenError(f"cannot read {self.path / MANIFEST}: not a JSON object (an edited manifest?)")
+        return manifest
 
-    def prepare(self, fingerprint: str, overwrite: bool) -> bool:
+    def prepare(self, fingerprint: str, overwrite: bool, command: str | None = None) -> bool:
         """Make the folder ready; return True when resuming a run with the same fingerprint.
 
         A folder made by a different config is refused unless `overwrite`; a non-empty folder
@@ -71,8 +74,18 @@ class RunFolder:
         """
         if self.path.exists() and not self.path.is_dir():
             raise SynthgenError(f"--out exists and is not a directory: {self.path}")
-        manifest = self.read_manifest() if self.path.is_dir() else None
+        try:
+            manifest = self.read_manifest() if self.path.is_dir() else None
+        except SynthgenError as exc:
+            if not overwrite:
+                raise SynthgenError(f"{exc}; restore it, or pass --overwrite to start the run again") from None
+            manifest = {"fingerprint": None}  # a damaged manifest of ours: --overwrite replaces the run
         if manifest is None and self.path.is_dir() and (self.path / JOURNAL).exists():
+            if not overwrite:  # without the manifest nothing says which options the journal was made with
+                raise SynthgenError(
+                    f"{self.path} has a journal but no {MANIFEST} (deleted?); restore it to resume, "
+                    "or pass --overwrite to start the run again"
+                )
             manifest = {"fingerprint": None}
         if manifest is None and self.path.is_dir() and any(p.name != LOCK for p in self.path.iterdir()):
             raise SynthgenError(f"--out is a non-empty folder that synthgen did not create: {self.path}")
@@ -87,6 +100,11 @@ class RunFolder:
                         shutil.rmtree(target)
                     elif target.exists():
                         target.unlink()
+            elif command is not None and manifest.get("command") not in (None, command):
+                raise SynthgenError(
+                    f"{self.path} holds a synthgen {manifest.get('command')} run, not {command}; "
+                    "use another --out, or --overwrite to replace it"
+                )
             else:
                 raise SynthgenError(
                     f"{self.path} holds a run with a different configuration "
@@ -104,8 +122,11 @@ class RunFolder:
         """
         import fcntl
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        handle = (self.path / LOCK).open("a")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            handle = (self.path / LOCK).open("a")
+        except OSError as exc:
+            raise SynthgenError(f"cannot write to --out {self.path}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

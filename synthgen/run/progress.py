@@ -81,6 +81,8 @@ class Progress:
         )
 
     def close(self) -> None:
-        if self.enabled and self.is_tty:
+        """End the progress line (once: a run that stops early may close it twice)."""
+        if self.enabled and self.is_tty and not getattr(self, "_closed", False):
             self.stream.write("\n")
             self.stream.flush()
+        self._closed = True

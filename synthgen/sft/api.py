@@ -176,8 +176,11 @@ def instructions(
         loop.load(run.records)
         if getattr(backend, "stream", None) is not None:
             loop.hedge = True
-        run.run(loop, range(config.n), progress)
-        run.write_data(sorted(run.rows, key=lambda row: row["attempt"]), SFT_FEATURES)  # however they finished
+        def keep(rows: list[dict[str, Any]]) -> None:
+            run.write_data(sorted(rows, key=lambda row: row["attempt"]), SFT_FEATURES)  # however they finished
+
+        run.run(loop, range(config.n), progress, keep=keep)
+        run.keep()
         run.write_manifest("complete")
         part.finish()
         return run.result()

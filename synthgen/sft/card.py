@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with
+from synthgen.run.card import dataset_info_yaml, front_matter, hub_meta, made_with, status_text
 from synthgen.run.diversity import diversity_section
 from synthgen.run.licensing import card_license, license_section
 from synthgen.run.provenance import (
@@ -75,7 +75,6 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
         from synthgen.sft.row import SFT_FEATURES
 
         meta["dataset_info"] = dataset_info_yaml({"default": (manifest["data"], SFT_FEATURES)})
-    status = manifest.get("status", "running")
     extra = model.get("extra", {})
     sampling = {
         "instruction writing (self-instruct)": config.get("instruction_params"),
@@ -89,7 +88,7 @@ def render_sft_card(manifest: dict[str, Any]) -> str:
 
 Instruction-response pairs for supervised fine-tuning, generated locally with
 {made_with(manifest.get("synthgen_version"))} {engine_phrase(manifest.get("model"))}.
-Status: **{status}**, {rows} rows.
+Status: {status_text(manifest)}, {rows} rows.
 
 ## Format
 

@@ -140,7 +140,7 @@ def test_ctrl_c_exits_130_with_one_line_and_keeps_rows(tmp_path):
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and "interrupted" in lines[0] and str(out) in lines[0], stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["status"] == "interrupted"
+    assert manifest["status"] == "incomplete" and manifest["stop"]["reason"] == "interrupted"
     assert manifest["counters"]["attempts"] >= 1
 
 

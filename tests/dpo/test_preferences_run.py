@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from conftest import journal_records, manifest
+from conftest import assert_kept_incomplete, journal_records, manifest
 from preference_contract import check_dataset
 from preference_fakes import (
     answer_text,
@@ -215,7 +215,7 @@ def test_interrupt_keeps_pairs_and_resume_completes(tmp_path):
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         synthgen.preferences(4, out, backend=FakeBackend(responder=dies), batch_size=1, progress=False)
-    assert manifest(out)["status"] == "interrupted"
+    assert_kept_incomplete(out, "interrupted")
     assert 0 < len(journal_records(out))
     resumed = synthgen.preferences(4, out, backend=make_judge(), batch_size=1, progress=False).dataset().to_list()
     assert resumed == reference

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 from cli_helpers import assert_one_line_error, run
-from conftest import journal_records, manifest
+from conftest import assert_kept_incomplete, journal_records, manifest
 
 import synthgen
 from synthgen.errors import SynthgenError
@@ -108,7 +108,8 @@ def test_interrupt_mid_run_keeps_rows_and_same_command_resumes(tmp_path, monkeyp
     monkeypatch.setattr(problems_loop, "make_problem", flaky)
     with pytest.raises(KeyboardInterrupt):
         synthgen.math(30, tmp_path / "run", progress=False)
-    assert manifest(tmp_path / "run")["status"] == "interrupted"
+    kept = [r["row"] for r in journal_records(tmp_path / "run") if r.get("row")]
+    assert assert_kept_incomplete(tmp_path / "run", "interrupted") == kept
     assert len(journal_records(tmp_path / "run")) == 16  # the first batch of 16 slots was journaled
     monkeypatch.setattr(problems_loop, "make_problem", real)
     resumed = synthgen.math(30, tmp_path / "run", progress=False).dataset().to_list()

@@ -12,7 +12,7 @@ import json
 
 import pytest
 from cli_helpers import assert_one_line_error, run
-from conftest import journal_records, manifest
+from conftest import assert_kept_incomplete, journal_records, manifest
 from preference_contract import check_dataset, is_conversational
 
 import synthgen
@@ -167,7 +167,7 @@ def test_resumed_run_gives_the_same_rows_and_emissions(tmp_path, golds):
     whole = go("whole", FakeBackend(policy(golds)))
     with pytest.raises(KeyboardInterrupt):
         go("split", FakeBackend(policy(golds, fail_after=5 * K)))  # stops in the second stage batch
-    assert manifest(tmp_path / "split")["status"] == "interrupted"
+    assert_kept_incomplete(tmp_path / "split", "interrupted")
     assert not (tmp_path / "split-sft").exists()
     before = journal_records(tmp_path / "split")
     assert before, "the first stage batch was journaled before the interruption"

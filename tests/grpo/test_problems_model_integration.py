@@ -45,7 +45,7 @@ def check_accounted(out, proc, what: str) -> float:
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"synthgen: error: {what}: ")
         assert f"of {model['attempts']} accepted" in lines[0]
-        assert model["attempts"] == ATTEMPTS and manifest(out)["status"] == "interrupted"
+        assert model["attempts"] == ATTEMPTS and manifest(out)["status"] == "incomplete"
     rate = model["accepted"] / model["attempts"]
     print(f"{what}: {model['accepted']}/{model['attempts']} accepted; reasons {counters['rejected_slots']}")
     return rate

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 import pytest
-from conftest import journal_records, manifest
+from conftest import assert_kept_incomplete, journal_records, manifest
 from model_source_fakes import ProblemResponder, good_proposal, request_kind
 
 import synthgen
@@ -121,7 +121,8 @@ def test_hopeless_model_stops_with_one_line_and_counted_reasons(tmp_path):
     assert f"none accepted in the first {HOPELESS_AFTER}" in message and "bad_json=48" in message
     assert info.value.exit_code == 1 and "\n" not in message
     meta = manifest(tmp_path / "run")
-    assert meta["status"] == "interrupted" and meta["counters"]["rejected_slots"] == {"bad_json": HOPELESS_AFTER}
+    assert_kept_incomplete(tmp_path / "run", "gave up")
+    assert meta["counters"]["rejected_slots"] == {"bad_json": HOPELESS_AFTER}
     assert meta["counters"]["model_source"]["stopped"] == "hopeless"
 
 

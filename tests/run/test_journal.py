@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from synthgen.errors import SynthgenError
 from synthgen.run.journal import Journal
 
 
@@ -135,12 +138,36 @@ def test_read_is_idempotent_after_recovery(tmp_path):
     assert path.stat().st_size == size
 
 
-def test_garbage_line_keeps_what_precedes_and_leaves_a_valid_file(tmp_path):
+def test_garbage_lines_at_the_end_are_cut(tmp_path):
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    journal.append(_records(0, 2))
+    journal.close()
+    with path.open("ab") as fh:
+        fh.write(b'{"index": 2, "te\n\x00\x00\x00\n[1, 2]\n')  # a torn tail, NULs, a non-record
+    assert Journal(path).read() == _records(0, 2)
+    assert _assert_valid_jsonl(path) == _records(0, 2)
+
+
+def test_a_damaged_line_with_records_after_it_is_refused_and_the_file_kept(tmp_path):
+    """Cutting at a bad line in the middle would lose the decided attempts after it."""
     path = tmp_path / "journal.jsonl"
     journal = Journal(path)
     journal.append(_records(0, 2))
     journal.close()
     with path.open("ab") as fh:
         fh.write(b'{"index": 2, "te\n{"index": 3}\n')
-    assert Journal(path).read() == _records(0, 2)
-    assert _assert_valid_jsonl(path) == _records(0, 2)
+    before = path.read_bytes()
+    with pytest.raises(SynthgenError, match=r"line 3 is not a journal record, and records follow it"):
+        Journal(path).read()
+    assert path.read_bytes() == before
+
+
+def test_a_removed_journal_is_an_error_not_a_silent_write(tmp_path):
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    journal.append(_records(0, 1))
+    path.unlink()  # the run folder deleted or moved under a running run
+    with pytest.raises(FileNotFoundError, match="removed while the run was writing"):
+        journal.append(_records(1, 1))
+    journal.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import journal_records
+from conftest import assert_kept_incomplete, journal_records
 from datasets import load_dataset
 from preference_fakes import make_judge
 
@@ -99,7 +99,7 @@ def test_an_interrupted_shard_resumes_to_the_uninterrupted_result(tmp_path):
                               backend=FakeBackend(responder=dies))  # fmt: skip
     folder = root / "shards" / "00001-of-00003"
     assert 0 < len(journal_records(folder)) and not (root / "completions" / "00001").exists()
-    assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"
+    assert_kept_incomplete(folder, "interrupted")
     with pytest.raises(SynthgenError, match=r"shard\(s\) 0, 1, 2 of 3 have not finished"):
         synthgen.merge([root], tmp_path / "m", allow_partial=False)
     resumed = synthgen.instructions(10, root, seed=3, shard_index=1, num_shards=3, batch_size=2, progress=False,
