@@ -13,11 +13,15 @@ this says why, with the parts measured in one process at one moment:
 3. a step by width: on some machines widths that are multiples of 8 are cheaper than the widths
    just below them, on others a step costs about its width (synthgen/backends/step_layout.py does
    not pad: see docs/architecture.md, "Measured design notes").
+4. what the abort callback costs (llama_batched.py sets one so that Ctrl-C ends a long step at
+   once): llama.cpp calls it from C between graph nodes, each call a trip into Python; steps with
+   and without it are timed in alternating rounds (`python benchmarks/step_cost.py --abort`).
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 
 import llama_cpp as lib
@@ -80,8 +84,39 @@ class Stepper:
         lib.llama_free(self.ctx)
 
 
+def abort_callback_cost(model: LlamaModel, rounds: int = 7) -> None:
+    """Section 4: a 16-wide step at KV 200, and a 64-token prompt chunk beside it, with the abort
+    callback on and off in alternating rounds; the ratio of medians and the calls per step."""
+    stepper = Stepper(model)
+    stepper.fill(200)
+    calls = [0]
+
+    def asked(data) -> bool:
+        calls[0] += 1
+        return False
+
+    callback = lib.ggml_abort_callback(asked)
+    for label, chunks in (("generation step", {}), ("step with a 64-token prompt chunk", {5: 64})):
+        on, off = [], []
+        for _ in range(rounds):
+            lib.llama_set_abort_callback(stepper.ctx, callback, None)
+            calls[0] = 0
+            on.append(stepper.step_ms(chunks))
+            per_step = calls[0] / REPEATS
+            lib.llama_set_abort_callback(stepper.ctx, lib.ggml_abort_callback(0), None)
+            off.append(stepper.step_ms(chunks))
+        a, b = statistics.median(on), statistics.median(off)
+        print(f"  {label:36s} with {a:5.2f} ms, without {b:5.2f} ms: x{a / b:.3f} ({per_step:.0f} calls per step)")
+    stepper.close()
+
+
 def main() -> None:
     model = LlamaModel(runnable_model(embedded_model_path(), "auto", embedded=True))
+    if "--abort" in sys.argv:
+        print("abort callback (llama_batched.py), at KV 200, 16 sequences:")
+        abort_callback_cost(model)
+        model.close()
+        return
     stepper = Stepper(model)
     print(f"pure {WIDTH}-wide generation step, by KV tokens per sequence:")
     for length in (50, 100, 200, 300, 400, 600):

@@ -82,6 +82,7 @@ class DecodeLoop:
             batch.n_tokens = n
             started = time.perf_counter()
             if lib.llama_decode(engine.ctx, batch) != 0:
+                self.deliver_signals()  # a decode aborted for a Ctrl-C/SIGTERM (llama_batched.py): it acts here
                 raise RuntimeError("llama_decode failed")
             self._time_step(time.perf_counter() - started, prompts, n)
             for s, pos in placeholders:

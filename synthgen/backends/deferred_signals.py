@@ -22,35 +22,47 @@ from contextlib import contextmanager
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+class Deferred:
+    """What `signals_between_steps` yields: call it to act on a recorded signal; `pending` says
+    whether one is waiting (a C call with a "go on?" callback, like llama.cpp's model-load
+    progress, returns False on it so the call ends early and the signal can act)."""
+
+    def __init__(self, previous: dict[int, Callable]):
+        self.previous = previous
+        self.recorded: list[tuple[int, object]] = []
+
+    def record(self, signum, frame) -> None:
+        self.recorded.append((signum, frame))
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.recorded)
+
+    def __call__(self) -> None:
+        if self.recorded:
+            signum, frame = self.recorded[0]
+            self.recorded.clear()
+            self.previous[signum](signum, frame)
+
+
 @contextmanager
-def signals_between_steps() -> Iterator[Callable[[], None]]:
-    """Defer SIGINT/SIGTERM within the block; yields `deliver`, which acts on a recorded one.
+def signals_between_steps() -> Iterator[Deferred]:
+    """Defer SIGINT/SIGTERM within the block; yields `deliver` (a Deferred), which acts on a recorded one.
 
     A signal still pending when the block ends is delivered then. Only Python-level handlers
     are deferred (SIG_DFL or SIG_IGN act in C, outside any callback), and only in the main
     thread, the one Python runs signal handlers in.
     """
     if threading.current_thread() is not threading.main_thread():
-        yield lambda: None
+        yield Deferred({})
         return
-    pending: list[tuple[int, object]] = []
     previous = {s: signal.getsignal(s) for s in SIGNALS}
-    previous = {s: h for s, h in previous.items() if callable(h)}
-
-    def record(signum, frame) -> None:
-        pending.append((signum, frame))
-
-    def deliver() -> None:
-        if pending:
-            signum, frame = pending[0]
-            pending.clear()
-            previous[signum](signum, frame)
-
-    for s in previous:
-        signal.signal(s, record)
+    deliver = Deferred({s: h for s, h in previous.items() if callable(h)})
+    for s in deliver.previous:
+        signal.signal(s, deliver.record)
     try:
         yield deliver
         deliver()
     finally:
-        for s, handler in previous.items():
+        for s, handler in deliver.previous.items():
             signal.signal(s, handler)

@@ -131,3 +131,20 @@ def schema_to_gbnf(schema: dict) -> str:
     lines += [f"{k} ::= {v}" for k, v in rules.items()]
     lines += [f"{k} ::= {v}" for k, v in _BASE_RULES.items()]
     return "\n".join(lines) + "\n"
+
+
+def load_reply(text: str, *, strict: bool = False) -> object:
+    """Decode a model's JSON reply; ValueError for anything a caller cannot use as its value.
+
+    The grammar guarantees the shape, not the content: it lets a model write `\\ud800` escapes
+    (a lone surrogate that no UTF-8 file can hold, so a row carrying it breaks the Parquet
+    writer) and a reply from a server that ignores the grammar may nest arrays deeper than the
+    decoder's recursion limit. Both are unusable replies, so both become ValueError here, the
+    one exception the structured-output parsers already turn into "unparseable".
+    """
+    try:
+        value = json.loads(text, strict=strict)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError (a ValueError): lone surrogate
+    except RecursionError:
+        raise ValueError("reply nested too deeply") from None
+    return value

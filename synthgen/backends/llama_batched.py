@@ -19,13 +19,15 @@ outputs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, RequestFeed
 from synthgen.backends.decode_loop import DecodeLoop, add_token
-from synthgen.backends.deferred_signals import signals_between_steps
+from synthgen.backends.deferred_signals import Deferred, signals_between_steps
 from synthgen.backends.json_grammar import schema_to_gbnf
 from synthgen.backends.llama_model import LlamaModel, file_type_name, gguf_meta, quiet_stderr
 from synthgen.backends.model_file import file_sha256
@@ -94,6 +96,12 @@ class LlamaBatchedBackend:
         self.reuse_prefix = reuse_prefix
         self.compact = compact
         self.cache = PrefixCache(self.parallel, [], enabled=False)
+        # llama.cpp asks this between the graph nodes of a decode whether to stop: a long step
+        # (a full prefill batch, or any step on an oversubscribed CPU) then ends within
+        # milliseconds of a Ctrl-C/SIGTERM instead of seconds later. The signal is recorded by
+        # the signals_between_steps block around every decode; it acts in `deliver`.
+        self._deliver: Deferred | None = None
+        self._abort_callback = self.lib.ggml_abort_callback(lambda data: bool(self._deliver and self._deliver.pending))
 
     # ---- context ------------------------------------------------------------------------
     def _ensure_context(self, needed_per_seq: int, step: int = CTX_STEP) -> None:
@@ -119,6 +127,7 @@ class LlamaBatchedBackend:
             self.ctx = lib.llama_init_from_model(self.model.model, params)
         if not self.ctx:
             raise RuntimeError(f"llama.cpp could not create a context of {needed} x {self.parallel} tokens")
+        lib.llama_set_abort_callback(self.ctx, self._abort_callback, None)
         self.ctx_per_seq = lib.llama_n_ctx_seq(self.ctx)
         self.memory = lib.llama_get_memory(self.ctx)
         self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
@@ -146,8 +155,19 @@ class LlamaBatchedBackend:
             n = add_token(self.batch, n, token, k, holder, False)
         self.batch.n_tokens = n
         if self.lib.llama_decode(self.ctx, self.batch) != 0:
+            if self._deliver is not None:
+                self._deliver()  # aborted for a Ctrl-C/SIGTERM: it acts here
             raise RuntimeError("llama_decode failed on the shared prefix")
         self.cache.pin(tokens)
+
+    @contextlib.contextmanager
+    def _abortable(self, deliver: Deferred) -> Iterator[None]:
+        """Within the block a recorded signal aborts the decode in progress (see __init__)."""
+        self._deliver = deliver
+        try:
+            yield
+        finally:
+            self._deliver = None
 
     def _free_context(self) -> None:
         if self.batch is not None:
@@ -252,7 +272,7 @@ class LlamaBatchedBackend:
         def done(key: int, completion: Completion) -> None:
             results[key] = completion
 
-        with signals_between_steps() as deliver:
+        with signals_between_steps() as deliver, self._abortable(deliver):
             self._ensure_context(longest)
             DecodeLoop(self, lambda: queue.popleft() if queue else None, done, deliver_signals=deliver).run()
         return results  # type: ignore[return-value]
@@ -268,6 +288,6 @@ class LlamaBatchedBackend:
             return key, request, self._prompt_tokens(request)
 
         wanted, check_partial = getattr(feed, "wanted", None), getattr(feed, "check_partial", None)
-        with signals_between_steps() as deliver:
+        with signals_between_steps() as deliver, self._abortable(deliver):
             self._ensure_context(self.stream_ctx_per_seq, step=256)
             DecodeLoop(self, next_item, feed.done, wanted, check_partial, deliver).run()

@@ -12,10 +12,12 @@ import ctypes
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from synthgen.backends.chat_template import split_at_user_content, template_env
+from synthgen.backends.deferred_signals import Deferred, signals_between_steps
 from synthgen.errors import SynthgenError
 
 _BACKEND_READY = False
@@ -85,7 +87,7 @@ def gguf_meta(path: str | Path, keys: list[str]) -> dict[str, str | None]:
     import llama_cpp
 
     params = model_params(vocab_only=True)
-    with quiet_stderr(True):
+    with signals_between_steps(), quiet_stderr(True):  # a Ctrl-C in llama.cpp's log callback would be lost
         model = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
     if not model:
         raise SynthgenError(f"model failed to load: {path}")
@@ -119,6 +121,31 @@ def quiet_stderr(enabled: bool) -> Iterator[None]:
         os.close(devnull)
 
 
+LOAD_SLEEP_ENV = "SYNTHGEN_LLAMA_TEST_LOAD_SLEEP"  # test hook: seconds each load-progress call sleeps
+
+
+def _load_progress(deliver: Deferred):
+    """llama.cpp's model-load progress callback: go on unless a signal is waiting.
+
+    A Python signal handler cannot run while the C load call runs (and one that runs inside
+    llama.cpp's Python log callback is swallowed there), so a Ctrl-C or SIGTERM during the load
+    of a large model used to wait for the whole load, or was lost. The signal is recorded
+    (deferred_signals.py); llama.cpp calls this once per tensor, and False cancels the load.
+    The test hook (LOAD_SLEEP_ENV) makes each call sleep, so the tests can hold the 135M model's
+    millisecond load open long enough to signal it.
+    """
+    import llama_cpp
+
+    sleep = float(os.environ.get(LOAD_SLEEP_ENV) or 0)
+
+    def progress(fraction: float, user_data) -> bool:
+        if sleep:
+            time.sleep(sleep)
+        return not deliver.pending
+
+    return llama_cpp.llama_progress_callback(progress)
+
+
 class LlamaModel:
     """Owns a `llama_model*` and its vocabulary; frees them when closed."""
 
@@ -135,8 +162,11 @@ class LlamaModel:
             llama_cpp.llama_backend_init()
             _BACKEND_READY = True
         params = model_params(vocab_only)  # vocab-only: tokenizer and metadata, no weights
-        with quiet_stderr(not verbose):
+        self.model = None
+        with signals_between_steps() as deliver, quiet_stderr(not verbose):
+            params.progress_callback = keep_going = _load_progress(deliver)  # noqa: F841  alive during the load
             self.model = llama_cpp.llama_model_load_from_file(str(self.path).encode(), params)
+            deliver()  # a Ctrl-C or SIGTERM during the load (which it cut short) acts here
         if not self.model:
             raise SynthgenError(f"model failed to load: {self.path} (llama.cpp could not read it)")
         self.vocab = llama_cpp.llama_model_get_vocab(self.model)

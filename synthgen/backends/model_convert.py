@@ -14,6 +14,7 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
+from synthgen.backends.deferred_signals import signals_between_steps
 from synthgen.backends.llama_model import gguf_meta
 from synthgen.backends.model_file import cache_root, file_sha256
 from synthgen.errors import SynthgenError
@@ -53,12 +54,15 @@ def convert_to_q8_0(src: Path, dst: Path, threads: int | None = None) -> None:
     params.ftype = Q8_0
     params.allow_requantize = True
     params.nthread = threads or os.cpu_count() or 1
-    with quiet_stderr(True):
-        status = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), ctypes.byref(params))
-    if status != 0 or not tmp.exists():
-        tmp.unlink(missing_ok=True)
-        raise SynthgenError(f"could not convert {src} to Q8_0 (llama_model_quantize returned {status})")
-    os.replace(tmp, dst)
+    # The quantize call cannot be cancelled, and a Ctrl-C handled inside llama.cpp's Python log
+    # callback would be lost: it is recorded and acts once the copy is complete (deferred_signals.py).
+    with signals_between_steps():
+        with quiet_stderr(True):
+            status = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), ctypes.byref(params))
+        if status != 0 or not tmp.exists():
+            tmp.unlink(missing_ok=True)
+            raise SynthgenError(f"could not convert {src} to Q8_0 (llama_model_quantize returned {status})")
+        os.replace(tmp, dst)
 
 
 def runnable_model(path: Path, convert: Convert | str, embedded: bool) -> Path:

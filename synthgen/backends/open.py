@@ -55,9 +55,11 @@ def open_backend(
         return ServerBackend(server)
     conversion = Convert(convert)  # callers check options first (run/options.py), with one wording
     model_path = resolve_model(model, option)
+    from synthgen.backends.kv_memory import check_parallel_memory
     from synthgen.backends.llama_batched import LlamaBatchedBackend
 
     try:
+        check_parallel_memory(parallel, model_path)  # from the GGUF header, before minutes of loading
         run_path = runnable_model(model_path, conversion, model_path == embedded_model_path())
         return LlamaBatchedBackend(run_path, parallel=parallel, verbose=verbose, source_path=model_path, **engine)
     except SynthgenError as exc:

@@ -160,11 +160,21 @@ def stream_option() -> typer.models.OptionInfo:
     )
 
 
+# Server flags without a default value: given without --base-url, they are refused, not ignored.
+SERVER_ONLY = {"model_name": "--model-name", "chat_template_from": "--chat-template-from"}
+
+
 def server_options(values: dict, judge: bool = False) -> dict | None:
     """The API's `server=` (or, with `judge`, `judge_server=`) from a command's parsed flags
     (its `locals()`); None without --base-url / --judge-base-url (a model file runs)."""
     urls = values.get("judge_base_url" if judge else "base_url")
     if not urls:
+        only = {"judge_model_name": "--judge-model-name"} if judge else SERVER_ONLY
+        for key, name in only.items():  # a server flag without a server would silently do nothing
+            if values.get(key) is not None:
+                raise SynthgenError(
+                    f"{name} needs {'--judge-base-url' if judge else '--base-url'} (it applies to servers)"
+                )
         return None
     return {
         "base_urls": list(urls),

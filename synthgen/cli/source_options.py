@@ -32,7 +32,6 @@ def source_cli_options() -> dict:
         max_attempts=typer.Option(
             None,
             "--max-attempts",
-            min=1,
             help="Model attempts (proposals or rewrites) before giving up; default 30 x n + 50. After 48 "
             "attempts without one accepted problem the model is given up. Rerun with a larger value to resume.",
         ),

@@ -28,6 +28,7 @@ from synthgen.run.folder import RunFolder, default_out
 from synthgen.run.options import (
     build_config,
     check_backend_options,
+    check_batch_size,
     check_choice,
     check_int,
     check_number,
@@ -149,8 +150,10 @@ def preferences(
         other = "--candidates-from" if candidates_from else "--candidates-mode contrast"
         raise SynthgenError(f"--candidates does not apply with {other}")
     server, judge_server = check_server(server), check_server(judge_server, "judge_")
+    if judge_server is not None and judge_model is not None:
+        raise SynthgenError("--judge-model and --judge-base-url both name the judge; pass one")
     if batch_size is not None:
-        check_int("batch_size", batch_size)
+        check_batch_size(batch_size)
     convert = check_backend_options(parallel, convert)
     strategy = check_choice("strategy", strategy, Strategy)
     export = check_choice("export", export, Export)
@@ -264,6 +267,7 @@ def preferences(
             config, backend, judge_engine, prompt_set, run.journal, fingerprint, source, pre, attempts
         )
         loop.load(run.records)
+
         def keep(rows: list[dict[str, Any]]) -> None:
             run.write_data(rows, PREFERENCE_FEATURES)
             if config.export is Export.reward:

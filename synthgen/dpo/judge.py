@@ -10,12 +10,12 @@ an answer picks the same letter both times, and such pairs are dropped.
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
+from synthgen.backends.json_grammar import load_reply
 from synthgen.text.prompts import PromptSet
 
 ASPECTS = ("helpfulness", "correctness", "instruction_following", "clarity")
@@ -92,7 +92,7 @@ def parse_rubric(completion: Completion) -> RubricScores | None:
     if completion.finish_reason == "error":
         return None
     try:
-        return RubricScores.model_validate(json.loads(completion.text, strict=False))
+        return RubricScores.model_validate(load_reply(completion.text))
     except (ValueError, ValidationError):
         return None
 
@@ -102,7 +102,7 @@ def parse_pairwise(completion: Completion) -> Literal["A", "B"] | None:
     if completion.finish_reason == "error":
         return None
     try:
-        return PairwiseVerdict.model_validate(json.loads(completion.text, strict=False)).better
+        return PairwiseVerdict.model_validate(load_reply(completion.text)).better
     except (ValueError, ValidationError):
         return None
 

@@ -180,6 +180,12 @@ def run_problems(
     solve = take_solve_options(options, config.out)
     sourcing = take_source_options(options, kind, config.source)  # --word-problems, --topics, --max-attempts
     config.families = narrow_families(config.families, families, sourcing)
+    if solve is None and not sourcing.uses_model:  # a flag that would silently do nothing
+        for key, name in (("model", "--model"), ("server", "--base-url")):
+            if options.get(key) is not None:
+                raise SynthgenError(
+                    f"{name} only applies with --solve or --source model/mix (procedural problems use no model)"
+                )
     backends = SharedBackend(options.pop("model", None), options.pop("parallel", DEFAULT_PARALLEL),
                              options.pop("convert", "auto"), options.pop("backend", None),
                              check_server(options.pop("server", None)))  # fmt: skip

@@ -57,6 +57,8 @@ def _check_target(out: Path, overwrite: bool) -> None:
         raise SynthgenError(f"--out {out} already exists; use --overwrite to replace it")
     if not out.parent.exists():
         raise SynthgenError(f"--out {out}: the folder {out.parent} does not exist")
+    if not out.parent.is_dir():
+        raise SynthgenError(f"--out {out}: {out.parent} is a file, not a folder")
 
 
 def _features(format: str, stored: Any, converted: dict[str, list[dict[str, Any]]]):

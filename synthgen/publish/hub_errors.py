@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from synthgen.errors import SynthgenError
+from synthgen.errors import SynthgenError, scrub_secrets, secret_forms
 
 _STATUS = {
     401: "the Hub rejected the token (401 Unauthorized): check HF_TOKEN or `hf auth login`",
@@ -23,9 +23,9 @@ _STATUS = {
 
 
 def scrub(text: str, token: str | None) -> str:
-    """`text` on one line, with the token (if any) replaced."""
+    """`text` on one line, with the token (if any) replaced in any spelling the Hub may echo it in."""
     line = " ".join(str(text).split())
-    return line.replace(token, "***") if token else line
+    return scrub_secrets(line, secret_forms(token), "***") if token else line
 
 
 def describe(exc: BaseException, what: str, repo: str) -> str | None:

@@ -132,11 +132,14 @@ def push(
 
 
 def _commit(kind, rows, staging, repo_id, token, endpoint, *, private, revision, commit_message, create_pr):
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, constants
     from huggingface_hub.errors import RepositoryNotFoundError
     from huggingface_hub.utils import disable_progress_bars
 
     disable_progress_bars()  # our one line of output per push, no upload bars
+    # huggingface_hub's user-agent header would otherwise fetch an "agent harnesses" list from
+    # huggingface.co (whatever the endpoint) once a day: a push talks to the Hub it pushes to only.
+    constants.HF_HUB_DISABLE_TELEMETRY = True
     api = HfApi(endpoint=endpoint, token=token)
     step = functools.partial(hub_step, repo=repo_id, token=token)
     notes, created = [], False

@@ -33,6 +33,10 @@ DATA_DIR = "data"
 DATA_FILE = "data/train-00000-of-00001.parquet"
 LOCK = ".synthgen.lock"
 PROMPTS_DIR = "prompts"
+PROBE = ".synthgen-write-test"
+# What a run writes before its first manifest: a folder holding only these (with the lock) is one a
+# kill interrupted at its very start, not a user's folder.
+_BEFORE_MANIFEST = {LOCK, PROMPTS_DIR, PROBE}
 _OWNED = (JOURNAL, MANIFEST, CARD, DATA_DIR, PROMPTS_DIR)
 
 
@@ -50,6 +54,7 @@ class RunFolder:
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
+        self.lock_was_there = self.made_folder = False
 
     @property
     def journal_path(self) -> Path:
@@ -87,7 +92,9 @@ class RunFolder:
                     "or pass --overwrite to start the run again"
                 )
             manifest = {"fingerprint": None}
-        if manifest is None and self.path.is_dir() and any(p.name != LOCK for p in self.path.iterdir()):
+        names = {p.name for p in self.path.iterdir()} if self.path.is_dir() else set()
+        started = self.lock_was_there and names <= _BEFORE_MANIFEST  # an earlier run killed before its manifest
+        if manifest is None and names - {LOCK} and not started:
             raise SynthgenError(f"--out is a non-empty folder that synthgen did not create: {self.path}")
         resuming = False
         if manifest is not None:
@@ -123,7 +130,9 @@ class RunFolder:
         import fcntl
 
         try:
+            self.made_folder = not self.path.exists()
             self.path.mkdir(parents=True, exist_ok=True)
+            self.lock_was_there = (self.path / LOCK).exists()  # an earlier run of synthgen's took it
             handle = (self.path / LOCK).open("a")
         except OSError as exc:
             raise SynthgenError(f"cannot write to --out {self.path}: {exc.strerror or exc}") from None
@@ -136,9 +145,16 @@ class RunFolder:
             ) from None
         self._lock_handle = handle
 
-    def unlock(self) -> None:
+    def unlock(self, refused: bool = False) -> None:
+        """Release the lock; `refused`: the run never started, so take away the lock file (and the
+        folder) if this run made them, leaving a refused folder exactly as it was."""
         handle = getattr(self, "_lock_handle", None)
         if handle is not None:
+            if refused and not self.lock_was_there:
+                (self.path / LOCK).unlink(missing_ok=True)
+                if self.made_folder:
+                    with contextlib.suppress(OSError):
+                        self.path.rmdir()
             handle.close()  # closing the file releases the flock
             self._lock_handle = None
 
@@ -160,15 +176,21 @@ class RunFolder:
         if self.path.exists() and not self.path.is_dir():
             raise SynthgenError(f"--out exists and is not a directory: {self.path}")
         created = not self.path.exists()
+        top = self.path  # the outermost folder this check creates: all of them go again with keep=False
+        while not top.parent.exists() and top.parent != top:
+            top = top.parent
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            probe = self.path / ".synthgen-write-test"
+            probe = self.path / PROBE
             probe.write_text("ok")
             probe.unlink()
         except OSError as exc:
             raise SynthgenError(f"cannot write to --out {self.path}: {exc.strerror or exc}") from None
         if created and not keep:
-            self.path.rmdir()
+            for folder in (self.path, *self.path.parents):
+                folder.rmdir()
+                if folder == top:
+                    break
 
     def write_json_atomic(self, name: str, data: dict[str, Any]) -> None:
         """Write via a temp file and rename, so a crash never leaves half a manifest."""

@@ -25,18 +25,47 @@ def flag(name: str) -> str:
     return "--" + name.lstrip("-").replace("_", "-")
 
 
-def check_int(name: str, value: Any, least: int = 1, note: str | None = None) -> int:
-    """`value` unless it is not an int (bools are not) or is below `least`."""
+# Most rows one run may be asked for. Every row is held in memory until the run writes its Parquet
+# files, so 10**9 rows (at least ~100 GB of rows) is already past what one machine holds; a larger
+# dataset is made as several runs or shards and combined with `synthgen merge`.
+MAX_ROWS = 10**9
+WHY_MAX_ROWS = "a run holds every row in memory until it writes them; make more as several runs and merge them"
+# llama.cpp holds at most 256 sequences in one context (llama_max_parallel_sequences()), and the
+# batched backend adds up to 12 prefix-holder sequences of its own (llama_batched.MAX_HOLDERS).
+MAX_PARALLEL = 256 - 12
+WHY_MAX_PARALLEL = "llama.cpp decodes at most 256 sequences at once, 12 of them kept for shared prefixes"
+# Attempts in flight (--batch-size): each holds its request in memory while llama.cpp decodes at
+# most 256 sequences at once, so more than this only queues.
+MAX_IN_FLIGHT = 100_000
+WHY_MAX_IN_FLIGHT = "more attempts in flight only queue in memory; llama.cpp decodes at most 256 at once"
+
+
+def check_int(
+    name: str, value: Any, least: int = 1, note: str | None = None, most: int | None = None, why: str = ""
+) -> int:
+    """`value` unless it is not an int (bools are not), is below `least` or above `most` (`why` says why)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         kind = {1: "a positive integer", 0: "a non-negative integer"}.get(least, f"an integer >= {least}")
         raise SynthgenError(f"{flag(name)} must be {kind}{f' ({note})' if note else ''}, got {value!r}")
+    if most is not None and value > most:
+        raise SynthgenError(f"{flag(name)} must be at most {most}{f' ({why})' if why else ''}, got {value!r}")
     return value
 
 
+def check_rows(value: Any) -> int:
+    """--n: a positive integer a run can hold (MAX_ROWS)."""
+    return check_int("n", value, most=MAX_ROWS, why=WHY_MAX_ROWS)
+
+
+def check_batch_size(value: Any) -> int:
+    """--batch-size: a positive integer up to MAX_IN_FLIGHT."""
+    return check_int("batch_size", value, most=MAX_IN_FLIGHT, why=WHY_MAX_IN_FLIGHT)
+
+
 def check_number(name: str, value: Any, least: float = 0.0) -> float:
-    """`value` as a float unless it is not a number (bools are not) or is below `least`."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < least:
-        raise SynthgenError(f"{flag(name)} must be a number >= {least:g}, got {value!r}")
+    """`value` as a float unless it is not a finite number (bools are not) or is below `least`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < least:
+        raise SynthgenError(f"{flag(name)} must be a finite number >= {least:g}, got {value!r}")
     return float(value)
 
 
@@ -57,7 +86,7 @@ def check_choice(name: str, value: Any, kind: type[E] | tuple[str, ...]) -> Any:
 
 def check_backend_options(parallel: Any, convert: Any) -> Convert:
     """--parallel and --convert, checked before any model loads; returns the Convert value."""
-    check_int("parallel", parallel)
+    check_int("parallel", parallel, most=MAX_PARALLEL, why=WHY_MAX_PARALLEL)
     return check_choice("convert", convert, Convert)
 
 
@@ -74,14 +103,21 @@ def check_server(value: Any, prefix: str = "") -> ServerOptions | None:
     if not isinstance(value, dict):
         what = "a URL, a list of URLs or ServerOptions"
         raise SynthgenError(f"{flag(prefix + 'base_url')} must be {what}, got {value!r}")
+    if isinstance(value.get("timeout"), float):
+        check_finite("timeout", value["timeout"])  # inf would wait forever on a stuck server
     try:
-        return ServerOptions(**value)
+        options = ServerOptions(**value)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "base_urls"
         where = "base_url" if field == "base_urls" else field
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SynthgenError(f"invalid option {flag(prefix + where)}: {message}") from None
+    if options.chat_template_from is not None:  # read it now: a bad file fails before any connection
+        from synthgen.backends.server.discovery import template_from_file
+
+        template_from_file(options.chat_template_from)
+    return options
 
 
 def build_config(cls: type[M], **fields: Any) -> M:

@@ -101,7 +101,7 @@ class RunSession:
             self.records = self.journal.read() if self.resuming else []
             self.previous = (self.folder.read_manifest() or {}) if self.resuming else {}
         except BaseException:
-            self.folder.unlock()
+            self.folder.unlock(refused=True)
             raise
         self.sessions = self.previous.get("timing", {}).get("sessions", [])
         return self

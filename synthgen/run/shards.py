@@ -34,7 +34,7 @@ from typing import Any
 
 from synthgen.errors import SynthgenError
 from synthgen.run.folder import JOURNAL, RunFolder, default_out
-from synthgen.run.options import check_choice, check_int
+from synthgen.run.options import check_choice, check_int, check_rows
 
 SHARDING = "sharding.json"
 SHARDS_DIR = "shards"
@@ -114,7 +114,7 @@ def name_indexes(indexes: list[int], most: int = 10) -> str:
 
 def check_executor_options(n: Any, out: Any, shard_index: Any, num_shards: Any, executor: Any) -> None:
     """--shard-index, --num-shards and --executor, with the one option wording (exit 2)."""
-    check_int("n", n)
+    check_rows(n)
     check_choice("executor", executor, EXECUTORS)
     if shard_index is not None and num_shards is None:
         raise SynthgenError("--shard-index needs --num-shards (the number of shards the run is split into)")

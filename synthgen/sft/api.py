@@ -20,6 +20,7 @@ from synthgen.run.folder import RunFolder, default_out
 from synthgen.run.options import (
     build_config,
     check_backend_options,
+    check_batch_size,
     check_choice,
     check_finite,
     check_int,
@@ -115,7 +116,7 @@ def instructions(
     method = check_choice("method", method, Method)
     check_int("n", n)
     if batch_size is not None:
-        check_int("batch_size", batch_size)
+        check_batch_size(batch_size)
     server = check_server(server)
     if min_relevance is not None:
         min_relevance = check_finite("min_relevance", min_relevance)
@@ -176,6 +177,7 @@ def instructions(
         loop.load(run.records)
         if getattr(backend, "stream", None) is not None:
             loop.hedge = True
+
         def keep(rows: list[dict[str, Any]]) -> None:
             run.write_data(sorted(rows, key=lambda row: row["attempt"]), SFT_FEATURES)  # however they finished
 

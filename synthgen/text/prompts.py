@@ -49,6 +49,8 @@ class PromptSet:
                 raise SynthgenError(f"prompt template is not UTF-8: {path}") from None
             except OSError as exc:
                 raise SynthgenError(f"cannot read prompt template {path}: {exc.strerror}") from None
+            if not self._cache[name].strip():  # an empty override would send the model empty prompts
+                raise SynthgenError(f"prompt template is empty: {path}")
         return self._cache[name]
 
     def render(self, name: str, **values: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
+from synthgen.backends.json_grammar import load_reply
 from synthgen.run.seeds import derive_seed
 from synthgen.text.dedup import jaccard, shingles
 from synthgen.text.magpie import PreQuery, clean_user_turn
@@ -87,7 +88,7 @@ def parse_self_instruct(plan: Plan, completion: Completion) -> tuple[str | None,
     if completion.finish_reason == "error":
         return None, "instruction_backend_error"
     try:
-        task = WrittenTask.model_validate(json.loads(completion.text, strict=False))
+        task = WrittenTask.model_validate(load_reply(completion.text))
     except (ValueError, ValidationError):
         return None, "instruction_unparseable"
     instruction, passage = task.instruction.strip(), task.input.strip()

@@ -12,6 +12,12 @@ solution for number answers; every solution substitutes back; no nan/zoo/oo/I; |
 |denominator| <= 10^9; magnitude 0 or >= 1e-6; an answer of at most 40 characters (160 for
 expressions) and 50 tree nodes; an antiderivative that differentiates back; a definite integral
 that agrees with numerical quadrature.
+
+Cost (found by fuzzing, each one ran until the worker's deadline): powers of the unknowns up to
+MAX_DEGREE, systems polynomial of degree <= MAX_SYSTEM_DEGREE, integration bounds within the
+answer range, no number above MAX_LITERAL, no log beside a huge number (simplify, see
+compare.log_blowup). Whatever else sympy cannot finish is stopped by the worker's deadline and
+counted as "timeout".
 """
 
 from __future__ import annotations
@@ -19,16 +25,20 @@ from __future__ import annotations
 import sympy as sp
 
 from synthgen.problems.render import dollars, plain, set_answer, tex, tuple_answer
+from synthgen.verify.compare import log_blowup
 from synthgen.verify.methods import check
 from synthgen.verify.parse_errors import LimitError, ParseError
 from synthgen.verify.safe_parse import make_symbols, parse_plain
 from synthgen.verify.symbolic_methods import CONSTANT_NAMES
 
 MAX_ABS = 10**9
+MAX_LITERAL = 10**15  # largest number in a formulation (10^12 still reaches the answer's own range check)
 MAX_NUMBER_CHARS = 40
 MAX_EXPRESSION_CHARS = 160
 MAX_NODES = 50
 MAX_SOLUTIONS = 6
+MAX_DEGREE = 12  # largest power of an unknown (and denominator of a root of one)
+MAX_SYSTEM_DEGREE = 2  # systems: linear, or polynomial of degree 2 (x*y = 6, x + y = 5); others are refused
 CHECK_DIGITS = 50
 
 
@@ -47,6 +57,29 @@ def _parse(text: str, symbols: dict) -> sp.Expr:
         raise Refuse("too_large") from None
     except ParseError:
         raise Refuse("unparseable") from None
+
+
+def _huge_number(expr: sp.Expr) -> bool:
+    """A number beyond MAX_LITERAL anywhere in a formulation (8565262^1000 in a denominator,
+    exp(x + 10^30), e^100): no answer within MAX_ABS needs one, and solveset on one ran past the deadline."""
+    if any(abs(r.p) > MAX_LITERAL or r.q > MAX_LITERAL for r in expr.atoms(sp.Rational)):
+        return True
+    powers = [p for p in expr.atoms(sp.Pow, sp.exp) if p.is_number]  # e^100 is no Rational but as large
+    return any(not (v := abs(p.evalf(15))).is_finite or v > MAX_LITERAL for p in powers)
+
+
+def _high_power(expr: sp.Expr, unknowns: set[sp.Symbol]) -> bool:
+    """A power of an expression in the unknowns whose exponent is a number but not a small fraction.
+
+    solveset and integrate then run for minutes (fuzzing: x^1000 - x = pi^1000, (x+3)^1000
+    integrated, (x^2 - e/x)^(2^(1/3)) = c); no school problem needs more than MAX_DEGREE.
+    """
+    for power in expr.atoms(sp.Pow):
+        e = power.exp
+        if power.base.free_symbols & unknowns and e.is_number:
+            if not e.is_Rational or abs(e.p) > MAX_DEGREE or e.q > MAX_DEGREE:
+                return True
+    return False
 
 
 def _equation(text: str, symbols: dict) -> sp.Expr:
@@ -69,6 +102,8 @@ def _number(value: sp.Expr, declared: str) -> sp.Expr:
     """A finite real constant of the declared type, within the magnitude and size bounds."""
     if value.free_symbols or not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral):
         raise Refuse("not_a_number")
+    if log_blowup(value):
+        raise Refuse("too_large")
     if not value.is_Rational:
         value = sp.nsimplify(value) if value.is_Float else sp.simplify(value)
     approx = value.evalf(30)
@@ -126,7 +161,10 @@ def _solve(eq: sp.Expr, var: sp.Symbol, declared: str) -> dict:
 def _system(eqs: list[sp.Expr], syms: list[sp.Symbol]) -> dict:
     if any(not (e.free_symbols & set(syms)) for e in eqs):
         raise Refuse("unknown_missing")
-    if all(e.is_polynomial(*syms) and sp.Poly(e, *syms).total_degree() <= 1 for e in eqs):
+    degrees = [sp.Poly(e, *syms).total_degree() if e.is_polynomial(*syms) else None for e in eqs]
+    if None in degrees or max(degrees) > MAX_SYSTEM_DEGREE:
+        raise Refuse("too_hard")  # fuzzing: solve() on y^1000 = c beside a quadratic ran past the deadline
+    if max(degrees) <= 1:
         found = list(sp.linsolve(eqs, *syms))
     else:
         found = [tuple(s[v] for v in syms) for s in sp.solve(eqs, syms, dict=True) if all(v in s for v in syms)]
@@ -144,6 +182,8 @@ def _system(eqs: list[sp.Expr], syms: list[sp.Symbol]) -> dict:
 
 
 def _expression_gold(expr: sp.Expr) -> sp.Expr:
+    if log_blowup(expr):
+        raise Refuse("too_large")
     shorter = sp.simplify(expr)
     expr = shorter if len(plain(shorter)) < len(plain(expr)) else expr
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral, sp.I) or len(plain(expr)) > MAX_EXPRESSION_CHARS:
@@ -167,7 +207,7 @@ def _antiderivative(f: sp.Expr, var: sp.Symbol) -> dict:
     if str(var) in CONSTANT_NAMES:
         raise Refuse("bad_unknowns")
     big_f = _expression_gold(sp.integrate(f, var))
-    if not _zero(sp.simplify(sp.diff(big_f, var) - f)):
+    if log_blowup(f) or not _zero(sp.simplify(sp.diff(big_f, var) - f)):
         raise Refuse("self_check_failed")
     return {"answer": plain(big_f), "solution": dollars(tex(big_f)), "answer_type": "antiderivative",
             "verification": {"integrand": plain(f), "variable": str(var)}}  # fmt: skip
@@ -176,8 +216,19 @@ def _antiderivative(f: sp.Expr, var: sp.Symbol) -> dict:
 def _definite(f: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr, declared: str) -> dict:
     if lo.free_symbols or hi.free_symbols:
         raise Refuse("not_a_number")
+    # bounds within the answer's own range: integrating x^1000 up to 52^1000 (found by fuzzing) is a
+    # million-digit number that only the worker's deadline would stop
+    for bound in (lo, hi):
+        approx = bound.evalf(30)
+        if not approx.is_real or abs(approx) > MAX_ABS:
+            raise Refuse("out_of_range")
     if var not in f.free_symbols:
         raise Refuse("unknown_missing")
+    # and an integrand within range at the ends and the middle: (5^x)^(1/3) up to 8*10^8 ran on
+    for point in (lo, (lo + hi) / 2, hi):
+        at = f.evalf(15, subs={var: point})  # not subs(): 5^(x/3) at an exact point is a 10^8-digit integer
+        if not at.is_number or at.has(sp.zoo, sp.nan) or abs(at) > MAX_LITERAL:
+            raise Refuse("out_of_range")
     value = _number(sp.integrate(f, (var, lo, hi)), declared)
     numeric = sp.Integral(f, (var, lo, hi)).evalf(30)
     if not numeric.is_number or abs(numeric - value.evalf(30)) > sp.Float("1e-15") * max(1, abs(numeric)):
@@ -204,6 +255,10 @@ def compute(formulation: dict, declared: str | None = None) -> dict:
         parsed = [_equation(t, symbols) for t in texts]
     else:
         parsed = [_parse(t, symbols) for t in texts]
+    if any(log_blowup(p) or _huge_number(p) for p in parsed):  # ln(x) = 8589934592 builds exp(8589934592)
+        raise Refuse("too_large")
+    if any(_high_power(p, set(syms)) for p in parsed):
+        raise Refuse("too_hard")
     if kind == "solve":
         gold = _solve(parsed[0], syms[0], declared)
     elif kind == "system":
@@ -216,6 +271,9 @@ def compute(formulation: dict, declared: str | None = None) -> dict:
         gold = _definite(parsed[0], syms[0], parsed[1], parsed[2], declared)
     else:
         gold = _antiderivative(parsed[0], syms[0])
+    # the row's own verifier must accept its gold: d/dx |x| = sign(x) is no name it knows (found by fuzzing)
+    if check(gold["answer"], {"method": gold["answer_type"], **gold["verification"]}, 4000)[0] != "correct":
+        raise Refuse("gold_does_not_verify")
     # the parser evaluates numbers eagerly, so an evaluate spec keeps its (space-free) text: "(3/4+2)*8", not "22"
     shown = ["".join(t.split()) for t in texts] if kind == "evaluate" else [plain(p) for p in parsed]
     gold["spec"] = {"kind": kind, "unknowns": unknowns, "expressions": shown}

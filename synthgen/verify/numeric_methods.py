@@ -15,6 +15,7 @@ import sympy
 
 from synthgen.verify.compare import numbers_equal
 from synthgen.verify.latex_subset import latex_to_plain
+from synthgen.verify.limits import MAX_ANSWER_CHARS
 from synthgen.verify.parse_errors import BadGold, ParseError
 from synthgen.verify.safe_parse import parse_math, parse_plain
 from synthgen.verify.structure import clean, drop_lhs, matrix_rows, split_named, split_top, strip_wrapper
@@ -42,6 +43,8 @@ def numeral(text: str) -> sympy.Rational:
     if re.search(r"[\d.]\s+[\d.]", plain):
         raise ParseError("digits separated by spaces")
     compact = re.sub(r"\s+", "", plain)
+    if len(compact) > MAX_ANSWER_CHARS:  # _NUMERAL backtracks quadratically on "((((..." (found by fuzzing)
+        raise ParseError("expected a number")
     if not _NUMERAL.fullmatch(compact):
         raise ParseError("expected a number")
     value = parse_plain(compact)

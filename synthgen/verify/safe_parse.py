@@ -79,6 +79,7 @@ class _Parser:
         self.variables = variables
         self.nodes = 0
         self.depth = 0
+        self.frames = 0  # unary / primary frames open: "- - - x", "sin sin x", "1^1^1" recurse without "("
 
     # --- token helpers
     def peek(self) -> tuple[str, str] | None:
@@ -136,12 +137,23 @@ class _Parser:
         tok = self.peek()
         return tok is not None and (tok[0] == "name" or tok == ("op", "("))
 
+    def enter(self) -> None:
+        """Bound the recursion of every chain, not only of parentheses (fuzzing found `-` * 2000 and
+        `1^1^...` reaching RecursionError); the bound allows MAX_NESTING parentheses and more."""
+        self.frames += 1
+        if self.frames > 4 * MAX_NESTING:
+            raise LimitError("expression nested too deeply")
+
     def unary(self) -> Node:
+        self.enter()
         if self.at_op("-", "+"):
             op = self.take()[1]
             inner = self.unary()
-            return Node(-inner.value if op == "-" else inner.value, self.count(inner.weight))
-        return self.power()
+            node = Node(-inner.value if op == "-" else inner.value, self.count(inner.weight))
+        else:
+            node = self.power()
+        self.frames -= 1
+        return node
 
     def power(self) -> Node:
         base = self.postfix()
@@ -181,6 +193,12 @@ class _Parser:
         return node
 
     def primary(self) -> Node:
+        self.enter()
+        node = self.atom()
+        self.frames -= 1
+        return node
+
+    def atom(self) -> Node:
         tok = self.peek()
         if tok is None:
             raise ParseError("unexpected end of answer")
@@ -273,6 +291,8 @@ class _Parser:
             return Node(sympy.factorial(arg), self.count(int(math.lgamma(int(arg) + 1) / math.log(10)) + 1))
         if fname == "sqrt":
             return self.make_power(args[0], Node(sympy.Rational(1, 2), 1))
+        if fname in ("exp", "sinh", "cosh"):  # e^a in disguise: e^a's bounds (exp(exp(exp(exp(100)))) hung evalf)
+            self.make_power(Node(sympy.E, 1), args[0])
         return Node(_FUNCS[fname](arg), self.count(weight))
 
 

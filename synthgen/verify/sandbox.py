@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 
 STARTUP_TIMEOUT_S = 60.0  # importing sympy on a loaded 2-core machine can take seconds
 TIMEOUT = {"reason": "timeout", "detail": "deadline exceeded; worker killed"}
+_SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSW|CREDENTIAL|AUTH", re.IGNORECASE)  # HF_TOKEN, OPENAI_API_KEY...
 
 
 class WorkerStartError(RuntimeError):
@@ -34,7 +36,8 @@ class Worker:
     """One `python -m synthgen.verify.worker` process and its line-buffered pipe."""
 
     def __init__(self) -> None:
-        env = dict(os.environ)
+        # No credentials for a process that reads untrusted model output: a bug there must not reach a key.
+        env = {k: v for k, v in os.environ.items() if not _SECRET_NAME.search(k)}
         root = str(Path(__file__).resolve().parents[2])  # so a source checkout works uninstalled
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.proc = subprocess.Popen(

@@ -225,3 +225,13 @@ def test_replies_without_usable_prompt_logprobs():
     with pytest.raises(ScoreError, match="shifted"):
         score_from(shifted, raw)
     assert "llama-cpp-python" in MISALIGNED
+
+
+def test_a_lone_surrogate_in_a_reply_becomes_a_replacement_character():
+    """JSON allows a "\\ud800" escape that is no character; a row holding it could not be written."""
+    plain = completion_from(b'{"choices": [{"message": {"content": "a\\ud800b \\ud83d\\ude00"}}]}', chat=True)
+    assert plain.text == "a\ufffdb \U0001f600"
+    plain.text.encode("utf-8")
+    state = StreamState(chat=False)
+    assert state.feed_line('data: {"choices": [{"text": "x\\udfff"}]}')
+    assert "\ufffd" in state.text and "\udfff" not in state.text

@@ -210,7 +210,15 @@ def test_the_python_function_equals_the_command(runs, hub, tmp_path, monkeypatch
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # conftest keeps the suite offline
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)  # the loopback Hub speaks LFS, not Xet
+    # huggingface_hub's telemetry fetches a registry from huggingface.co, not from `endpoint`
+    from huggingface_hub.utils import _detect_agent
+
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", False)
+    monkeypatch.setattr(_detect_agent, "_registry", None)
+    fetched = []
+    monkeypatch.setattr(_detect_agent, "_fetch_registry", lambda: fetched.append(1))
     result = synthgen.push(runs["dpo"], "alice/api", test_size=0.5, token=CANARY, endpoint=hub.url)
+    assert fetched == [], "a push must contact only the Hub it pushes to"
     assert result.changed and result.created_repo and result.commit and result.rows["train"] + result.rows["test"] == 6
     assert set(result.uploaded) == {
         p.relative_to(hub.repo_path("alice/api")).as_posix() for p in hub.repo_path("alice/api").rglob("*")

@@ -246,3 +246,17 @@ def test_two_runs_on_one_folder_at_once_one_is_refused_and_the_other_finishes(tm
     assert first.returncode == 0, err
     assert len(parquet_rows(out)) == n
     assert_whole_files(out)
+
+
+def test_a_run_killed_before_its_first_manifest_is_started_again_but_a_users_folder_is_not(tmp_path):
+    """A kill between copying the prompt templates and writing the first manifest leaves only the
+    lock and prompts/: the rerun is ours to start. A folder with prompts/ and no lock is the user's."""
+    ours, users = tmp_path / "ours", tmp_path / "users"
+    for folder in (ours, users):
+        (folder / "prompts").mkdir(parents=True)
+        (folder / "prompts" / "self_instruct.txt").write_text("a template\n")
+    (ours / ".synthgen.lock").touch()
+    assert synthgen.instructions(3, ours, backend=FakeBackend(), progress=False).rows == 3
+    with pytest.raises(SynthgenError, match="non-empty folder that synthgen did not create"):
+        synthgen.instructions(3, users, backend=FakeBackend(), progress=False)
+    assert [p.name for p in users.rglob("*")] == ["prompts", "self_instruct.txt"]

@@ -25,9 +25,10 @@ from synthgen.backends.base import Completion, GenerationRequest, ModelInfo, Req
 from synthgen.backends.server.client import RequestRunner
 from synthgen.backends.server.discovery import discover, pick_model, template_from_file
 from synthgen.backends.server.endpoints import EndpointPool
-from synthgen.backends.server.options import BACKEND_NAME, ServerOptions, public_url
+from synthgen.backends.server.options import BACKEND_NAME, ServerOptions, public_url, url_secret_forms
 from synthgen.backends.server.scoring import MISALIGNED, NO_ECHO, Scorer
 from synthgen.backends.server.structured import SpellingState
+from synthgen.errors import scrub_secrets, secret_forms
 
 NO_TEMPLATE = (
     "the server does not report its chat template (llama-server's /props does); "
@@ -43,6 +44,8 @@ class ServerBackend:
         self.option = option
         self._key = os.environ.get(options.api_key_env) or ""
         self.headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        self._secrets = [(secret_forms(self._key), "[API key]")]
+        self._secrets += [(url_secret_forms(url), "[credentials]") for url in options.base_urls]
         self.pool = EndpointPool(options.base_urls)
         found = discover(options.base_urls, [e.root for e in self.pool.endpoints], self.headers)
         self.model = pick_model(options.model_name, found["models"])
@@ -57,8 +60,10 @@ class ServerBackend:
         self._can_score: bool | None = None
 
     def scrub(self, text: str) -> str:
-        """`text` without the API key in it (a server may echo a header back in an error)."""
-        return text.replace(self._key, "[API key]") if self._key else text
+        """`text` without the API key or URL credentials in any spelling (a server may echo a header back)."""
+        for forms, mask in self._secrets:
+            text = scrub_secrets(text, forms, mask)
+        return text
 
     # ---- contract ---------------------------------------------------------------------------
     def model_info(self) -> ModelInfo:

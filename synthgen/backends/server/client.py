@@ -66,16 +66,19 @@ def refuses_format(exc: Exception) -> bool:
     return "response_format" in text or "json_schema" in text
 
 
-def _error_text(reply: bytes, status: int) -> str:
-    """A short reason from an error reply (the API's error.message when it has one)."""
+def _error_text(reply: bytes, status: int, scrub: Callable[[str], str]) -> str:
+    """A short reason from an error reply (the API's error.message when it has one).
+
+    Scrubbed before it is cut short: a cut through an echoed key would leave a piece `scrub` cannot
+    recognise, and after JSON decoding, so an escaped spelling of the key is caught too."""
     try:
         data = json.loads(reply)
         message = data.get("error", data) if isinstance(data, dict) else data
         if isinstance(message, dict):
             message = message.get("message", "")
-        text = str(message)
+        text = scrub(str(message))
     except ValueError:
-        text = reply[:200].decode("utf-8", "replace")
+        text = scrub(reply[:65536].decode("utf-8", "replace"))[:200]  # bounded: error pages can be huge
     return f"HTTP {status}: {' '.join(text.split())[:200]}"
 
 
@@ -226,7 +229,7 @@ class RequestRunner:
     def _check_status(self, status: int, content: bytes, headers) -> None:
         if status < 400:
             return
-        text = self.scrub(_error_text(content, status))
+        text = self.scrub(_error_text(content, status, self.scrub))
         if status in RETRYABLE_STATUS:
             raise Retryable(f"HTTP {status}", retry_after_seconds(headers.get("retry-after")), detail=text)
         raise _Rejected(text)

@@ -6,17 +6,22 @@ options are checked once with one wording (errors name the flag as typed).
 
 from __future__ import annotations
 
+import base64
+import re
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from synthgen.errors import secret_forms
 
 # Requests kept in flight across all servers. llama-server's default is 4 slots per server and a
 # user's `-np N` is rarely above 64; more in flight only queues inside the server.
 DEFAULT_CONCURRENCY = 16
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 BACKEND_NAME = "openai-compatible server"  # ModelInfo.extra["backend"]: cards tell served models by it
+_USERINFO = re.compile(r"^((?:[A-Za-z][\w+.-]*:)?//)?[^/?#@]*@")  # `user:password@` of a URL, scheme or not
 
 
 class ServerOptions(BaseModel):
@@ -53,7 +58,8 @@ class ServerOptions(BaseModel):
         for url in urls:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"not an http(s) URL: {url!r} (e.g. http://localhost:8080/v1)")
+                shown = _USERINFO.sub(r"\1***@", url)  # a mistyped URL may still hold a password
+                raise ValueError(f"not an http(s) URL: {shown!r} (e.g. http://localhost:8080/v1)")
             url = url.rstrip("/")
             checked.append(url if parts.path.strip("/") else url + "/v1")  # http://host:8080 -> .../v1
         if len(set(checked)) != len(checked):
@@ -67,3 +73,21 @@ def public_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def url_secret_forms(url: str) -> list[str]:
+    """Every spelling of the credentials in `url` (`http://user:password@host`) a server may echo back.
+
+    The HTTP client sends them as Basic auth, base64 of the percent-decoded `user:password`, so that is a
+    form too; with no password the user part is the secret (some servers take a token as the user name).
+    """
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return []
+    user, password = parts.username or "", parts.password or ""
+    forms: set[str] = set()
+    for secret in {password or user, unquote(password or user), parts.netloc.rsplit("@", 1)[0]}:
+        forms.update(secret_forms(secret))
+    basic = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+    forms.update(secret_forms(basic) + secret_forms(basic.rstrip("=")))
+    return sorted(forms, key=len, reverse=True)

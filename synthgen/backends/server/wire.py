@@ -64,10 +64,20 @@ def _finish(reason: Any) -> str:
 def _text(choice: dict[str, Any], chat: bool) -> str:
     if chat:
         message = choice.get("message") or choice.get("delta") or {}
-        content = message.get("content")
-        return content if isinstance(content, str) else ""
-    text = choice.get("text")
-    return text if isinstance(text, str) else ""
+        text = message.get("content")
+    else:
+        text = choice.get("text")
+    return _utf8(text) if isinstance(text, str) else ""
+
+
+def _utf8(text: str) -> str:
+    """`text` with lone surrogates (a JSON "\\ud800" escape a server may send) made U+FFFD: they are
+    not UTF-8, and a row holding one could not be written to Parquet."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
 
 
 def completion_from(reply: bytes, chat: bool) -> Completion:

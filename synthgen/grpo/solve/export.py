@@ -35,6 +35,9 @@ def emit(kind: str, target: Path, records: list[dict[str, Any]], run_manifest: d
     rows, features = (sft_rows(records), SFT_FEATURES) if kind == "sft" else (dpo_rows(records), DPO_FEATURES)
     folder = RunFolder(target)
     folder.check_writable()
+    # The manifest goes first: a kill while the Parquet is written must leave a folder that the
+    # rerun's check_emit_folder knows as an emission, not one it refuses as someone else's.
+    folder.write_json_atomic(MANIFEST, {"command": EMIT_COMMAND, "kind": kind, "data": None})
     data = folder.write_parquet(rows, features)
     manifest = {
         "command": EMIT_COMMAND,

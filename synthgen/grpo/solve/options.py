@@ -22,6 +22,11 @@ from synthgen.run.options import check_int, check_number
 BAND_EPSILON = 1e-9  # pass rates are c/K; "0.33" should keep 1/3
 DEFAULT_TEMPERATURE = 1.0  # GRPOConfig.temperature
 DEFAULT_MAX_TOKENS = 256  # GRPOConfig.max_completion_length
+# Absurd sizes refused up front: a pass rate over K attempts moves in steps of 1/K, so beyond 4096
+# attempts it changes by less than 0.03 % while the run costs K times the tokens; and no GGUF
+# model's context holds a 2**20-token answer.
+MAX_SOLVE, WHY_MAX_SOLVE = 4096, "a pass rate over more attempts changes by under 0.03 %; each costs a full answer"
+MAX_TOKENS, WHY_MAX_TOKENS = 2**20, "more than any model's context holds"
 
 
 class SolveOptions(BaseModel):
@@ -85,9 +90,9 @@ def solve_options(
             if given is not None:
                 raise SynthgenError(f"{name} needs --solve K (it uses the K attempts per problem)")
         return None
-    check_int("solve", solve, note="attempts per problem")
+    check_int("solve", solve, note="attempts per problem", most=MAX_SOLVE, why=WHY_MAX_SOLVE)
     check_number("solve_temperature", temperature)
-    check_int("solve_max_tokens", max_tokens, least=16)
+    check_int("solve_max_tokens", max_tokens, least=16, most=MAX_TOKENS, why=WHY_MAX_TOKENS)
     if keep_pass_rate is not None and not isinstance(keep_pass_rate, str):
         keep_pass_rate = "-".join(str(v) for v in keep_pass_rate)
     band = parse_band(keep_pass_rate) if keep_pass_rate is not None else None
@@ -108,3 +113,6 @@ def _check_emit_targets(sft: Path | None, dpo: Path | None, out: Path | None) ->
     for path, flag in ((sft, "--emit-sft"), (dpo, "--emit-dpo")):
         if path is not None:
             check_emit_folder(path, flag)
+            existing = next(p for p in path.absolute().parents if p.exists())
+            if not path.exists() and not existing.is_dir():  # the run would fail only after solving
+                raise SynthgenError(f"{flag} cannot be created: {existing} is not a folder")

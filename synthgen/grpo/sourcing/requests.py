@@ -8,9 +8,9 @@ asks the same questions again. Replies are untrusted: decoding failures become c
 from __future__ import annotations
 
 import hashlib
-import json
 
 from synthgen.backends.base import Completion, GenerationRequest, Message, SamplingParams
+from synthgen.backends.json_grammar import load_reply
 from synthgen.grpo.sourcing.formulation import Formulation, FormulationError, formulation_schema, parse_formulation
 from synthgen.text.prompts import PromptSet
 
@@ -47,7 +47,7 @@ def decode_object(completion: Completion) -> dict:
     if completion.finish_reason == "length":
         raise FormulationError("truncated")
     try:
-        value = json.loads(completion.text)
+        value = load_reply(completion.text, strict=True)
     except ValueError:
         raise FormulationError("bad_json") from None
     if not isinstance(value, dict):
