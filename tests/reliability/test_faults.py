@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import SYNTHGEN, assert_one_line_error, run
+from conftest import assert_kept_incomplete
 from folder_checks import assert_whole_files, parquet_rows
 
 import synthgen
@@ -260,3 +261,19 @@ def test_a_run_killed_before_its_first_manifest_is_started_again_but_a_users_fol
     with pytest.raises(SynthgenError, match="non-empty folder that synthgen did not create"):
         synthgen.instructions(3, users, backend=FakeBackend(), progress=False)
     assert [p.name for p in users.rglob("*")] == ["prompts", "self_instruct.txt"]
+
+
+def test_a_run_that_gives_up_leaves_a_dataset_that_loads_and_the_rerun_resumes_it(tmp_path):
+    """Too few distinct problems at one level: the run ends early (exit 1), its rows load."""
+    out = tmp_path / "run"
+    args = ("math", "--n", "200", "--families", "prob.exact", "--difficulty", "1", "--out", str(out), "--quiet")
+    proc = run(*args)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "gave up" in proc.stderr and "rows so far are kept" in proc.stderr
+    rows = assert_kept_incomplete(out, "gave up")
+    assert 0 < len(rows) < 200 and len({r["id"] for r in rows}) == len(rows)
+    journal_before = (out / "journal.jsonl").read_bytes()
+    again = run(*args)
+    assert again.returncode == 1 and "gave up" in again.stderr, again.stderr
+    assert assert_kept_incomplete(out, "gave up") == rows
+    assert (out / "journal.jsonl").read_bytes() == journal_before, "the rerun resumed, it did not start again"
