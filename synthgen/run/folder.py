@@ -36,7 +36,7 @@ PROMPTS_DIR = "prompts"
 PROBE = ".synthgen-write-test"
 # What a run writes before its first manifest: a folder holding only these (with the lock) is one a
 # kill interrupted at its very start, not a user's folder.
-_BEFORE_MANIFEST = {LOCK, PROMPTS_DIR, PROBE}
+_BEFORE_MANIFEST = {LOCK, PROMPTS_DIR, PROBE, MANIFEST + ".tmp"}  # .tmp: killed while writing the first one
 _OWNED = (JOURNAL, MANIFEST, CARD, DATA_DIR, PROMPTS_DIR)
 
 

@@ -257,6 +257,7 @@ def test_a_run_killed_before_its_first_manifest_is_started_again_but_a_users_fol
         (folder / "prompts").mkdir(parents=True)
         (folder / "prompts" / "self_instruct.txt").write_text("a template\n")
     (ours / ".synthgen.lock").touch()
+    (ours / "manifest.json.tmp").touch()  # killed while writing that first manifest
     assert synthgen.instructions(3, ours, backend=FakeBackend(), progress=False).rows == 3
     with pytest.raises(SynthgenError, match="non-empty folder that synthgen did not create"):
         synthgen.instructions(3, users, backend=FakeBackend(), progress=False)
